@@ -1,0 +1,145 @@
+// The backward pass and the Tensor methods that touch autograd state.
+#include <unordered_map>
+#include <vector>
+
+#include "minidl/autograd/grad_mode.h"
+#include "minidl/autograd/node.h"
+#include "minidl/core/error.h"
+#include "minidl/core/kernels/broadcast.h"
+
+namespace minidl {
+
+using autograd::Node;
+
+namespace {
+
+Tensor add_fresh(const Tensor& a, const Tensor& b) {
+  Tensor out = Tensor::empty(a.shape(), a.dtype());
+  dispatch(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    kernels::map_broadcast<T, 2>(out.data<T>(), out.shape(), {a.data<T>(), b.data<T>()}, {&a.shape(), &b.shape()},
+                                 [](T x, T y) { return x + y; });
+  });
+  return out;
+}
+
+// Walks the graph from `root` in dependency order without recursion: a node runs once every node
+// that feeds it a gradient has run, so gradients of tensors used several times are summed first.
+void run_backward(const std::shared_ptr<Node>& root, const Tensor& seed, bool retain_graph) {
+  std::unordered_map<Node*, int> dependencies;
+  {
+    std::vector<Node*> stack{root.get()};
+    dependencies[root.get()] = 0;
+    while (!stack.empty()) {
+      Node* n = stack.back();
+      stack.pop_back();
+      for (const auto& next : n->next()) {
+        if (!next) continue;
+        auto [it, inserted] = dependencies.try_emplace(next.get(), 0);
+        ++it->second;
+        if (inserted) stack.push_back(next.get());
+      }
+    }
+  }
+  std::unordered_map<Node*, Tensor> grads;
+  grads[root.get()] = seed;
+  std::vector<std::shared_ptr<Node>> ready{root};
+  NoGradGuard no_grad;
+  while (!ready.empty()) {
+    std::shared_ptr<Node> node = std::move(ready.back());
+    ready.pop_back();
+    const auto& next = node->next();
+    auto found = grads.find(node.get());
+    if (found == grads.end()) {  // no gradient reached this node: its inputs get none from it
+      for (const auto& n : next)
+        if (n && --dependencies[n.get()] == 0) ready.push_back(n);
+      continue;
+    }
+    Tensor grad = std::move(found->second);
+    grads.erase(found);
+    if (auto out = node->output.lock(); out && out->retains_grad) {
+      out->grad = out->grad ? add_fresh(Tensor(out->grad), grad).impl_ptr() : grad.deep_copy().impl_ptr();
+    }
+    std::vector<Tensor> input_grads = node->apply(grad);
+    if (!input_grads.empty() && input_grads.size() != next.size())
+      throw_runtime_error("internal error: backward of '{}' returned {} gradients for {} inputs", node->name(),
+                          input_grads.size(), next.size());
+    for (std::size_t i = 0; i < next.size(); ++i) {
+      if (!next[i]) continue;
+      if (i < input_grads.size() && input_grads[i].defined()) {
+        const Tensor& g = input_grads[i];
+        if (g.shape() != node->input_shapes()[i] || g.dtype() != grad.dtype())
+          throw_runtime_error("internal error: backward of '{}' gave input {} a gradient of shape {} {}, expected {} {}",
+                              node->name(), i, g.shape(), g.dtype(), node->input_shapes()[i], grad.dtype());
+        auto [it, inserted] = grads.try_emplace(next[i].get(), g);
+        if (!inserted) it->second = add_fresh(it->second, g);
+      }
+      if (--dependencies[next[i].get()] == 0) ready.push_back(next[i]);
+    }
+    if (!retain_graph) node->release();
+  }
+}
+
+}  // namespace
+
+Tensor& Tensor::set_requires_grad(bool requires_grad) {
+  TensorImpl& impl = *impl_;
+  if (impl.grad_fn && !requires_grad)
+    throw_invalid_argument(
+        "set_requires_grad(false) on a tensor computed by '{}': only leaf tensors can change it; use detach()",
+        impl.grad_fn->name());
+  impl.requires_grad = requires_grad;
+  return *this;
+}
+
+bool Tensor::requires_grad() const { return checked_impl().requires_grad; }
+bool Tensor::is_leaf() const { return checked_impl().grad_fn == nullptr; }
+
+Tensor Tensor::grad() const {
+  const auto& g = checked_impl().grad;
+  return g ? Tensor(g) : Tensor();
+}
+
+void Tensor::zero_grad() { impl_->grad.reset(); }
+
+void Tensor::retain_grad() {
+  if (!requires_grad()) throw_invalid_argument("retain_grad() on a tensor that does not require grad");
+  impl_->retains_grad = true;
+}
+
+void Tensor::backward(bool retain_graph) const {
+  if (numel() != 1)
+    throw_invalid_argument(
+        "backward() without a seed gradient needs a one-element tensor, received shape {}; pass the gradient "
+        "of the loss with respect to this tensor: backward(seed)",
+        shape());
+  backward(Tensor::ones(shape(), dtype()), retain_graph);
+}
+
+void Tensor::backward(const Tensor& seed, bool retain_graph) const {
+  if (!requires_grad())
+    throw_invalid_argument(
+        "backward() on a tensor that does not require grad: no input had set_requires_grad(true), or it was "
+        "computed under NoGradGuard");
+  if (!seed.defined() || seed.shape() != shape())
+    throw_invalid_argument("backward(seed): seed shape {} must equal the tensor's shape {}",
+                           seed.defined() ? seed.shape().str() : "undefined", shape());
+  check_same_dtype(*this, seed, "backward(seed)");
+  if (is_leaf()) {
+    NoGradGuard no_grad;
+    auto acc = autograd::gradient_edge(*this);
+    acc->apply(seed);
+    return;
+  }
+  run_backward(impl_->grad_fn, seed, retain_graph);
+}
+
+Tensor Tensor::detach() const {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = checked_impl().storage;
+  impl->shape = impl_->shape;
+  impl->dtype = impl_->dtype;
+  return Tensor(std::move(impl));
+}
+
+}  // namespace minidl

@@ -1,0 +1,66 @@
+#pragma once
+// Test helpers: reference fixtures written by tests/reference/*.py, closeness checks that report
+// the worst element, and a gradcheck assertion that prints the errors it measured.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include <minidl/minidl.h>
+
+namespace minidl::test {
+
+// Parses tests/fixtures/<name> (JSON).
+nlohmann::json load_fixture(const std::string& name);
+// {"shape": [...], "data": [...]} -> tensor of `dtype`.
+Tensor tensor_from_json(const nlohmann::json& j, DType dtype = DType::Float64);
+
+struct Closeness {
+  bool ok = true;
+  double max_abs = 0.0, max_rel = 0.0;
+  std::string detail;
+};
+// |actual - expected| <= atol + rtol * |expected| everywhere, shapes equal.
+Closeness compare(const Tensor& actual, const Tensor& expected, double rtol, double atol);
+
+// Runs minidl::gradcheck and reports the measured errors through Catch (visible with -s).
+GradcheckResult check_gradients(const std::string& label,
+                                const std::function<Tensor(const std::vector<Tensor>&)>& f,
+                                const std::vector<Tensor>& inputs, const GradcheckOptions& options = {});
+
+// A float64 leaf with requires_grad, from values drawn with a fixed seed.
+Tensor random_leaf(const Shape& shape, std::uint64_t seed, double low = -1.0, double high = 1.0);
+
+}  // namespace minidl::test
+
+#define REQUIRE_CLOSE(actual, expected, rtol, atol)                                   \
+  do {                                                                                \
+    const auto closeness_ = ::minidl::test::compare((actual), (expected), (rtol), (atol)); \
+    INFO(closeness_.detail);                                                          \
+    REQUIRE(closeness_.ok);                                                           \
+  } while (0)
+
+#define REQUIRE_GRADCHECK(label, f, inputs, ...)                                            \
+  do {                                                                                      \
+    const auto gradcheck_ = ::minidl::test::check_gradients((label), (f), (inputs), ##__VA_ARGS__); \
+    INFO((label) << ": " << gradcheck_.summary());                                          \
+    REQUIRE(gradcheck_.passed);                                                             \
+  } while (0)
+
+#define REQUIRE_THROWS_WITH_ALL(expr, ExceptionType, ...)                                              \
+  do {                                                                                                 \
+    bool thrown_ = false;                                                                              \
+    try {                                                                                              \
+      (void)(expr);                                                                                    \
+    } catch (const ExceptionType& e_) {                                                                \
+      thrown_ = true;                                                                                  \
+      const std::string message_ = e_.what();                                                          \
+      INFO("message: " << message_);                                                                   \
+      for (const char* needle_ : {__VA_ARGS__}) {                                                      \
+        INFO("expected to contain: " << needle_);                                                      \
+        CHECK(message_.find(needle_) != std::string::npos);                                            \
+      }                                                                                                \
+    }                                                                                                  \
+    INFO(#expr " should throw " #ExceptionType);                                                       \
+    REQUIRE(thrown_);                                                                                  \
+  } while (0)
