@@ -1,0 +1,105 @@
+#pragma once
+// The Layer base: Keras's semantics in C++. A layer is named (auto-numbered like Keras), builds its
+// weights lazily from the first input's shape (or an explicit input_shape), owns Variables, reports
+// regularization losses, and serialises its config with Keras's keys.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "minidl/autograd/variable.h"
+#include "minidl/core/tensor.h"
+#include "minidl/layers/constraints.h"
+#include "minidl/layers/initializers.h"
+#include "minidl/layers/options.h"
+#include "minidl/layers/regularizers.h"
+
+namespace minidl::layers {
+
+class Layer {
+ public:
+  Layer(std::string class_name, const CommonOptions& common);
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+  Layer(Layer&&) = default;
+  Layer& operator=(Layer&&) = default;
+
+  // Builds on first use, checks the input against what the layer was built for, runs call(), then
+  // records the activity-regularization loss of this call.
+  Tensor operator()(const Tensor& x, bool training = false);
+
+  const std::string& name() const { return name_; }
+  const std::string& class_name() const { return class_name_; }
+  DType dtype() const { return dtype_; }
+  bool trainable() const { return trainable_; }
+  virtual void set_trainable(bool trainable);  // also flips the weights' trainable flags, as Keras
+  bool built() const { return built_; }
+  // The input shape given at construction (without the batch axis), if any.
+  const std::optional<Shape>& declared_input_shape() const { return declared_input_shape_; }
+
+  // Creates the weights for inputs of `input_shape` (batch axis included; -1 = unknown).
+  void build(const Shape& input_shape);
+  virtual Shape compute_output_shape(const Shape& input_shape) const = 0;
+
+  // Weights in Keras's order (creation order, sublayers in order).
+  virtual std::vector<VariablePtr> weights() const;
+  std::vector<VariablePtr> trainable_weights() const;
+  std::vector<VariablePtr> non_trainable_weights() const;
+  std::vector<Tensor> get_weights() const;  // copies
+  void set_weights(const std::vector<Tensor>& values);
+  std::int64_t count_params() const;
+
+  // Regularization terms: every trainable weight's penalty (evaluated now, differentiable) plus the
+  // activity penalty of the last call.
+  virtual std::vector<Tensor> losses() const;
+
+  // Keras's get_config(): name, trainable, dtype, then the layer's own arguments.
+  virtual nlohmann::json get_config() const;
+
+  // Prefix for weight paths ("sequential/"), set by containers so checkpoints name weights uniquely.
+  virtual void set_path_prefix(std::string prefix);
+  std::string path() const { return path_prefix_ + name_; }
+
+ protected:
+  virtual void build_impl(const Shape& input_shape);
+  virtual Tensor call(const Tensor& x, bool training) = 0;
+  // Validates an input before build/call (rank, channel count once built). Throw invalid_argument.
+  virtual void check_input(const Shape& input_shape) const;
+
+  VariablePtr add_weight(const std::string& name, const Shape& shape, const initializers::Initializer& initializer,
+                         const regularizers::Regularizer& regularizer = {},
+                         const constraints::Constraint& constraint = {}, bool trainable = true);
+  void set_activity_regularizer(regularizers::Regularizer r) { activity_regularizer_ = std::move(r); }
+  const regularizers::Regularizer& activity_regularizer() const { return activity_regularizer_; }
+  // Checks the input rank, with Keras's wording.
+  void require_rank(const Shape& input_shape, std::int64_t rank) const;
+  std::optional<Shape> built_input_shape_;
+
+ private:
+  std::string class_name_;
+  std::string name_;
+  std::string path_prefix_;
+  DType dtype_;
+  bool trainable_;
+  bool built_ = false;
+  std::optional<Shape> declared_input_shape_;
+  std::vector<VariablePtr> variables_;
+  regularizers::Regularizer activity_regularizer_;
+  Tensor activity_loss_;
+};
+
+// Keras's automatic names: "conv2d_transpose", "conv2d_transpose_1", ...
+std::string unique_name(const std::string& base);
+std::string snake_case(const std::string& class_name);
+// Resets the automatic name counters (keras.backend.clear_session()).
+void clear_session();
+
+// Keras's serialized dtype policy {"module": "keras", "class_name": "DTypePolicy", ...}.
+nlohmann::json dtype_config(DType dtype);
+// "(None, 28, 28, 1)"-style text for shapes with unknown (-1) extents.
+std::string shape_str(const Shape& shape);
+
+}  // namespace minidl::layers
