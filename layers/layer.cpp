@@ -2,7 +2,6 @@
 
 #include <map>
 #include <mutex>
-#include <regex>
 
 #include "minidl/autograd/ops/elementwise.h"
 #include "minidl/autograd/ops/shape.h"
@@ -16,12 +15,25 @@ std::map<std::string, int> g_name_counts;
 }  // namespace
 
 std::string snake_case(const std::string& class_name) {
-  // Keras's to_snake_case: Conv2DTranspose -> conv2d_transpose, LeakyReLU -> leaky_re_lu.
-  std::string s = std::regex_replace(class_name, std::regex(R"(\W+)"), "");
-  s = std::regex_replace(s, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
-  s = std::regex_replace(s, std::regex("([a-z])([A-Z])"), "$1_$2");
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+  // Keras's to_snake_case, whose two regex passes are:
+  //   (.)([A-Z][a-z]+) -> \1_\2   then   ([a-z])([A-Z]) -> \1_\2, then lowercase.
+  // Conv2DTranspose -> conv2d_transpose, LeakyReLU -> leaky_re_lu, BatchNormalization -> batch_normalization.
+  auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  std::string word;
+  for (char c : class_name)
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') word += c;
+  std::string pass1;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    if (i > 0 && upper(word[i]) && i + 1 < word.size() && lower(word[i + 1])) pass1 += '_';
+    pass1 += word[i];
+  }
+  std::string out;
+  for (std::size_t i = 0; i < pass1.size(); ++i) {
+    if (i > 0 && lower(pass1[i - 1]) && upper(pass1[i])) out += '_';
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(pass1[i])));
+  }
+  return out;
 }
 
 std::string unique_name(const std::string& base) {
