@@ -14,3 +14,5 @@
 #include "minidl/autograd/ops/matmul.h"
 #include "minidl/autograd/ops/reduce.h"
 #include "minidl/autograd/ops/shape.h"
+#include "minidl/autograd/ops/activations.h"
+#include "minidl/autograd/ops/losses.h"
