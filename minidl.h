@@ -5,6 +5,7 @@
 #include "minidl/core/random.h"
 #include "minidl/core/shape.h"
 #include "minidl/core/tensor.h"
+#include "minidl/core/workspace.h"
 
 #include "minidl/autograd/grad_mode.h"
 #include "minidl/autograd/gradcheck.h"
@@ -16,3 +17,4 @@
 #include "minidl/autograd/ops/shape.h"
 #include "minidl/autograd/ops/activations.h"
 #include "minidl/autograd/ops/losses.h"
+#include "minidl/autograd/ops/conv2d.h"

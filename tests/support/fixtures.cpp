@@ -61,4 +61,11 @@ Tensor random_leaf(const Shape& shape, std::uint64_t seed, double low, double hi
   return t;
 }
 
+Tensor pattern(const Shape& shape, std::int64_t seed, DType dtype) {
+  std::vector<double> v(static_cast<std::size_t>(shape.numel()));
+  for (std::size_t i = 0; i < v.size(); ++i)
+    v[i] = static_cast<double>((static_cast<std::int64_t>(i) * 7919 + seed * 104729) % 1000) / 500.0 - 1.0;
+  return Tensor::from_vector(v, shape).to(dtype);
+}
+
 }  // namespace minidl::test

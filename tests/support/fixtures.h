@@ -31,6 +31,10 @@ GradcheckResult check_gradients(const std::string& label,
 // A float64 leaf with requires_grad, from values drawn with a fixed seed.
 Tensor random_leaf(const Shape& shape, std::uint64_t seed, double low = -1.0, double high = 1.0);
 
+// The deterministic values of tests/reference/torch_conv.py's pattern(): element i is
+// ((i * 7919 + seed * 104729) % 1000) / 500 - 1, computed in double like Python does.
+Tensor pattern(const Shape& shape, std::int64_t seed, DType dtype = DType::Float32);
+
 }  // namespace minidl::test
 
 #define REQUIRE_CLOSE(actual, expected, rtol, atol)                                   \
