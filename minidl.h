@@ -18,3 +18,8 @@
 #include "minidl/autograd/ops/activations.h"
 #include "minidl/autograd/ops/losses.h"
 #include "minidl/autograd/ops/conv2d.h"
+#include "minidl/layers/activation_arg.h"
+#include "minidl/layers/conv_base.h"
+#include "minidl/layers/conv2d.h"
+#include "minidl/layers/conv2d_transpose.h"
+#include "minidl/layers/dense.h"

@@ -1,0 +1,72 @@
+#pragma once
+// Reading Keras-style get_config() JSON back into option structs (used by from_config and by
+// model loading). Missing keys keep the option's default.
+#include <nlohmann/json.hpp>
+
+#include "minidl/core/error.h"
+#include "minidl/layers/activation_arg.h"
+#include "minidl/layers/options.h"
+
+namespace minidl::layers::config {
+
+inline IntPair int_pair(const nlohmann::json& j) {
+  if (j.is_number_integer()) return IntPair(j.get<std::int64_t>());
+  if (j.is_array() && j.size() == 2) return IntPair(j[0].get<std::int64_t>(), j[1].get<std::int64_t>());
+  throw_invalid_argument("config: expected an integer or a pair of integers, received {}", j.dump());
+}
+
+inline std::string dtype_name_of(const nlohmann::json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_object() && j.contains("config")) return j["config"].value("name", "float32");
+  return "float32";
+}
+
+template <class Options>
+void read_common(const nlohmann::json& c, Options& o) {
+  o.name = c.value("name", std::string());
+  o.trainable = c.value("trainable", true);
+  if (c.contains("dtype")) o.dtype = dtype_name_of(c["dtype"]);
+}
+
+// The fields Dense, Conv2D and Conv2DTranspose share.
+template <class Options>
+void read_weight_args(const nlohmann::json& c, Options& o) {
+  read_common(c, o);
+  if (c.contains("activation")) o.activation = ActivationArg::from_config(c["activation"]);
+  o.use_bias = c.value("use_bias", true);
+  if (c.contains("kernel_initializer")) o.kernel_initializer = initializers::Initializer::from_config(c["kernel_initializer"]);
+  if (c.contains("bias_initializer")) o.bias_initializer = initializers::Initializer::from_config(c["bias_initializer"]);
+  if (c.contains("kernel_regularizer")) o.kernel_regularizer = regularizers::Regularizer::from_config(c["kernel_regularizer"]);
+  if (c.contains("bias_regularizer")) o.bias_regularizer = regularizers::Regularizer::from_config(c["bias_regularizer"]);
+  if (c.contains("activity_regularizer"))
+    o.activity_regularizer = regularizers::Regularizer::from_config(c["activity_regularizer"]);
+  if (c.contains("kernel_constraint")) o.kernel_constraint = constraints::Constraint::from_config(c["kernel_constraint"]);
+  if (c.contains("bias_constraint")) o.bias_constraint = constraints::Constraint::from_config(c["bias_constraint"]);
+}
+
+// Writes the same fields in Keras's get_config() form.
+template <class Options>
+void write_weight_args(nlohmann::json& c, const Options& o) {
+  c["activation"] = o.activation.config_value();
+  c["use_bias"] = o.use_bias;
+  c["kernel_initializer"] = o.kernel_initializer.serialize();
+  c["bias_initializer"] = o.bias_initializer.serialize();
+  c["kernel_regularizer"] = o.kernel_regularizer.serialize();
+  c["bias_regularizer"] = o.bias_regularizer.serialize();
+  c["activity_regularizer"] = o.activity_regularizer.serialize();
+  c["kernel_constraint"] = o.kernel_constraint.serialize();
+  c["bias_constraint"] = o.bias_constraint.serialize();
+}
+
+template <class Options>
+void read_conv_args(const nlohmann::json& c, Options& o) {
+  read_weight_args(c, o);
+  o.filters = c.at("filters").get<std::int64_t>();
+  o.kernel_size = int_pair(c.at("kernel_size"));
+  if (c.contains("strides")) o.strides = int_pair(c["strides"]);
+  o.padding = c.value("padding", std::string("valid"));
+  o.data_format = c.value("data_format", std::string("channels_last"));
+  if (c.contains("dilation_rate")) o.dilation_rate = int_pair(c["dilation_rate"]);
+}
+
+}  // namespace minidl::layers::config
