@@ -1,6 +1,6 @@
 // Shape and layout ops (autograd/ops/shape.cpp): permute/transpose/slice/concat/stack/pad/
-// broadcast_to against PyTorch; views (reshape/squeeze/unsqueeze/flatten) by hand; gradchecks for
-// every op; errors.
+// broadcast_to against PyTorch; gradchecks for every op including the views (reshape/squeeze/
+// unsqueeze/flatten, whose storage sharing is tested in tests/core/test_tensor.cpp); errors.
 #include <limits>
 
 #include "autograd/ops_fixture.h"
@@ -50,27 +50,6 @@ TEST_CASE("shape ops backward matches PyTorch's gradients", "[shape_ops][fixture
 
 TEST_CASE("shape ops gradcheck on every fixture case", "[shape_ops][gradcheck]") {
   test::check_fixture_gradients("shape", run_shape);
-}
-
-TEST_CASE("views share storage with their source, copies do not", "[shape_ops]") {
-  Tensor x = iota({2, 1, 3});
-  Tensor r = x.reshape({3, 2});
-  Tensor s = x.squeeze();
-  Tensor s1 = x.squeeze(1);
-  Tensor u = x.unsqueeze(-1);
-  Tensor f = x.flatten();
-  for (const Tensor* v : {&r, &s, &s1, &u, &f}) REQUIRE(v->shares_storage(x));
-  REQUIRE(r.shape() == Shape{3, 2});
-  REQUIRE(s.shape() == Shape{2, 3});
-  REQUIRE(s1.shape() == Shape{2, 3});
-  REQUIRE(u.shape() == Shape{2, 1, 3, 1});
-  REQUIRE(f.shape() == Shape{6});
-  REQUIRE(x.reshape({-1, 2}).shape() == Shape{3, 2});
-  x.data<double>()[4] = 40.0;  // a write through the source is seen by every view
-  REQUIRE(r.value_at({2, 0}) == 40.0);
-  REQUIRE(u.value_at({1, 0, 1, 0}) == 40.0);
-  REQUIRE_FALSE(x.permute({2, 1, 0}).shares_storage(x));
-  REQUIRE_FALSE(x.slice(2, 0, 2).shares_storage(x));
 }
 
 TEST_CASE("shape ops by hand: permute, slice steps and clamping, concat, stack, pad", "[shape_ops]") {
