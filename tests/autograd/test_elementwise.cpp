@@ -161,3 +161,25 @@ TEST_CASE("elementwise errors name the op and the operands", "[elementwise][erro
   REQUIRE_THROWS_WITH_ALL(clip(a, 1.0, -1.0), std::invalid_argument, "clip", "min_value=1", "max_value=-1");
   REQUIRE_THROWS_WITH_ALL(add(a, Tensor()), std::invalid_argument, "add", "undefined");
 }
+
+TEST_CASE("large broadcasts take the threaded, row-split path and still index correctly", "[elementwise]") {
+  // Above kElementwiseGrain elements the map is split into row ranges across the pool; each range
+  // positions its own counters. out[i, j, k] = (i * 50 + j) * 1000 + k from three broadcast pieces.
+  const std::int64_t I = 64, J = 50, K = 40;
+  Tensor a = (Tensor::arange(0, I, 1, DType::Float64) * 50000.0).reshape({I, 1, 1});
+  Tensor b = (Tensor::arange(0, J, 1, DType::Float64) * 1000.0).reshape({1, J, 1});
+  Tensor c = Tensor::arange(0, K, 1, DType::Float64);
+  Tensor out = a + b + c;
+  REQUIRE(out.shape() == Shape{I, J, K});
+  const auto v = out.to_vector<double>();
+  std::int64_t wrong = 0;
+  for (std::int64_t i = 0; i < I; ++i)
+    for (std::int64_t j = 0; j < J; ++j)
+      for (std::int64_t k = 0; k < K; ++k)
+        wrong += v[static_cast<std::size_t>((i * J + j) * K + k)] != static_cast<double>((i * 50 + j) * 1000 + k);
+  REQUIRE(wrong == 0);
+  // The backward of a broadcast operand sums over the expanded axes: d(sum(a + b + c))/db = I * K.
+  b.set_requires_grad();
+  (a + b + c).sum().backward();
+  REQUIRE(b.grad().to_vector<double>() == std::vector<double>(J, static_cast<double>(I * K)));
+}

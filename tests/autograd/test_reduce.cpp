@@ -112,3 +112,22 @@ TEST_CASE("reduce errors name the op, the axes and the allowed range", "[reduce]
   REQUIRE_THROWS_WITH_ALL(variance(x, {1}, false, 3), std::invalid_argument, "variance", "correction=3", "[0, 3)");
   REQUIRE_THROWS_WITH_ALL(variance(x, {1}, false, -1), std::invalid_argument, "correction=-1");
 }
+
+TEST_CASE("large reductions take the block-split paths and match closed forms", "[reduce]") {
+  // 0 + 1 + ... + (n - 1) = n (n - 1) / 2, exact in double; one long row is split into blocks.
+  const std::int64_t n = 100000;
+  Tensor x = Tensor::arange(0, static_cast<double>(n), 1, DType::Float64);
+  REQUIRE(sum(x).item() == static_cast<double>(n * (n - 1) / 2));
+  REQUIRE(max(x).item() == static_cast<double>(n - 1));
+  REQUIRE(min(x).item() == 0.0);
+  // float32 sums accumulate in double: integers below 2^24 are exact, so is their sum before rounding.
+  REQUIRE(sum(x.to(DType::Float32)).item() == static_cast<double>(static_cast<float>(n * (n - 1) / 2)));
+  // Column sums of a (rows, cols) matrix m[r, c] = r + c: sum_r = rows (rows - 1) / 2 + rows * c.
+  const std::int64_t rows = 3000, cols = 40;
+  Tensor m = Tensor::arange(0, rows, 1, DType::Float64).reshape({rows, 1}) + Tensor::arange(0, cols, 1, DType::Float64);
+  const auto col = sum(m, {0}).to_vector<double>();
+  for (std::int64_t c = 0; c < cols; ++c)
+    REQUIRE(col[static_cast<std::size_t>(c)] == static_cast<double>(rows * (rows - 1) / 2 + rows * c));
+  const auto row_max = max(m, {1}).to_vector<double>();
+  for (std::int64_t r = 0; r < rows; ++r) REQUIRE(row_max[static_cast<std::size_t>(r)] == static_cast<double>(r + cols - 1));
+}
