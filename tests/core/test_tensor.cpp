@@ -91,7 +91,7 @@ TEST_CASE("to(dtype) converts values, to_vector converts on read, item reads one
   REQUIRE_THROWS_WITH_ALL(d.data<float>(), std::invalid_argument, "float64", "float32");
 }
 
-TEST_CASE("views share storage for reshape, squeeze and unsqueeze; copies do not", "[tensor]") {
+TEST_CASE("views share storage for reshape, squeeze and unsqueeze, copies do not", "[tensor]") {
   Tensor x = Tensor::arange(0, 6, 1, DType::Float64).reshape({2, 1, 3});
   Tensor r = x.reshape({3, 2});
   Tensor s = x.squeeze();
@@ -164,7 +164,7 @@ TEST_CASE("Generator: the same seed gives the same numbers, different seeds diff
 // a sample variance within 6 of its own standard error, sqrt((mu4 - sigma^4) / n)) except with
 // probability ~1e-9, so these bounds are closed-form and essentially never flake; a wrong
 // transform (a missing sqrt, a wrong scale, a shifted range) misses them by far.
-TEST_CASE("rand is uniform on [low, high)", "[tensor][random]") {
+TEST_CASE("rand is uniform from low up to high", "[tensor][random]") {
   const double n = 200000, low = -2.0, high = 3.0, w = high - low;
   Generator gen(1);
   const Moments m = moments(Tensor::rand({200000}, gen, DType::Float64, low, high));
@@ -215,7 +215,7 @@ TEST_CASE("truncated_normal stays within 2 stddev with the truncated normal's mo
   REQUIRE(std::abs(m.var - var) < 6 * sd * sd * std::sqrt((ez4 - ez2 * ez2) / n));
 }
 
-TEST_CASE("Generator: uniform in [0, 1), randint in [0, n) without bias", "[tensor][random]") {
+TEST_CASE("Generator: uniform below 1 and randint below n without bias", "[tensor][random]") {
   Generator gen(4);
   const int n = 60000, k = 6;
   std::vector<int> counts(k, 0);
