@@ -68,9 +68,11 @@ void run_backward(const std::shared_ptr<Node>& root, const Tensor& seed, bool re
       if (!next[i]) continue;
       if (i < input_grads.size() && input_grads[i].defined()) {
         const Tensor& g = input_grads[i];
-        if (g.shape() != node->input_shapes()[i] || g.dtype() != grad.dtype())
+        // A gradient has its input's dtype, which differs from the output's across a cast.
+        const DType want = i < node->input_dtypes().size() ? node->input_dtypes()[i] : grad.dtype();
+        if (g.shape() != node->input_shapes()[i] || g.dtype() != want)
           throw_runtime_error("internal error: backward of '{}' gave input {} a gradient of shape {} {}, expected {} {}",
-                              node->name(), i, g.shape(), g.dtype(), node->input_shapes()[i], grad.dtype());
+                              node->name(), i, g.shape(), g.dtype(), node->input_shapes()[i], want);
         auto [it, inserted] = grads.try_emplace(next[i].get(), g);
         if (!inserted) it->second = add_fresh(it->second, g);
       }

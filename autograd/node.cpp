@@ -9,10 +9,11 @@
 namespace minidl::autograd {
 
 Node::Node(std::string name, std::vector<std::shared_ptr<Node>> next, std::vector<Shape> input_shapes,
-           BackwardFn backward)
+           BackwardFn backward, std::vector<DType> input_dtypes)
     : name_(std::move(name)),
       next_(std::move(next)),
       input_shapes_(std::move(input_shapes)),
+      input_dtypes_(std::move(input_dtypes)),
       backward_(std::move(backward)) {}
 
 Node::~Node() {
@@ -50,7 +51,7 @@ void Node::release() {
 }
 
 AccumulateGrad::AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf)
-    : Node("AccumulateGrad", {}, {leaf->shape}, nullptr), leaf_(leaf) {}
+    : Node("AccumulateGrad", {}, {leaf->shape}, nullptr, {leaf->dtype}), leaf_(leaf) {}
 
 std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
   auto leaf = leaf_.lock();
@@ -84,14 +85,17 @@ Tensor record(std::string name, const std::vector<Tensor>& inputs, Tensor out, B
   if (!grad_enabled()) return out;
   std::vector<std::shared_ptr<Node>> next;
   std::vector<Shape> shapes;
+  std::vector<DType> dtypes;
   bool any = false;
   for (const auto& in : inputs) {
     next.push_back(gradient_edge(in));
     shapes.push_back(in.defined() ? in.shape() : Shape{});
+    dtypes.push_back(in.defined() ? in.dtype() : DType::Float32);  // undefined inputs have no edge
     any = any || next.back() != nullptr;
   }
   if (!any) return out;
-  auto node = std::make_shared<Node>(std::move(name), std::move(next), std::move(shapes), std::move(backward));
+  auto node = std::make_shared<Node>(std::move(name), std::move(next), std::move(shapes), std::move(backward),
+                                     std::move(dtypes));
   node->output = out.impl_ptr();
   out.impl()->requires_grad = true;
   out.impl()->grad_fn = std::move(node);

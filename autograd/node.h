@@ -18,8 +18,10 @@ using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output, 
 
 class Node {
  public:
+  // input_dtypes may be empty (no dtype check); record() fills it so that dtype-changing ops
+  // (cast) are checked against their input's dtype, not their output's.
   Node(std::string name, std::vector<std::shared_ptr<Node>> next, std::vector<Shape> input_shapes,
-       BackwardFn backward);
+       BackwardFn backward, std::vector<DType> input_dtypes = {});
   virtual ~Node();  // tears long chains down iteratively: a 100,000-op graph must not blow the stack
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -27,6 +29,7 @@ class Node {
   const std::string& name() const { return name_; }
   const std::vector<std::shared_ptr<Node>>& next() const { return next_; }
   const std::vector<Shape>& input_shapes() const { return input_shapes_; }
+  const std::vector<DType>& input_dtypes() const { return input_dtypes_; }
 
   // Gradients for each input (undefined where no gradient flows).
   virtual std::vector<Tensor> apply(const Tensor& grad_output);
@@ -40,6 +43,7 @@ class Node {
   std::string name_;
   std::vector<std::shared_ptr<Node>> next_;
   std::vector<Shape> input_shapes_;
+  std::vector<DType> input_dtypes_;
   BackwardFn backward_;
   bool released_ = false;
 };
