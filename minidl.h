@@ -12,5 +12,6 @@
 #include "minidl/autograd/pointwise.h"
 #include "minidl/autograd/ops/elementwise.h"
 #include "minidl/autograd/ops/matmul.h"
+#include "minidl/autograd/ops/pool2d.h"
 #include "minidl/autograd/ops/reduce.h"
 #include "minidl/autograd/ops/shape.h"
