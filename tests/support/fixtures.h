@@ -40,9 +40,10 @@ Tensor random_leaf(const Shape& shape, std::uint64_t seed, double low = -1.0, do
     REQUIRE(closeness_.ok);                                                           \
   } while (0)
 
-#define REQUIRE_GRADCHECK(label, f, inputs, ...)                                            \
+// The inputs (and optional GradcheckOptions) go last, so a braced list such as {x, w} may hold commas.
+#define REQUIRE_GRADCHECK(label, f, ...)                                                    \
   do {                                                                                      \
-    const auto gradcheck_ = ::minidl::test::check_gradients((label), (f), (inputs), ##__VA_ARGS__); \
+    const auto gradcheck_ = ::minidl::test::check_gradients((label), (f), __VA_ARGS__);     \
     INFO((label) << ": " << gradcheck_.summary());                                          \
     REQUIRE(gradcheck_.passed);                                                             \
   } while (0)
