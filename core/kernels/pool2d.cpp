@@ -27,9 +27,11 @@ std::int64_t grain_for(std::int64_t work_per_item) {
 
 }  // namespace
 
-template <class T>
-void max_pool2d_forward(const T* x, T* y, std::int32_t* argmax, const Pool2dGeometry& g) {
-  const std::int64_t C = g.inner, H = g.height, W = g.width, OH = g.out_height, OW = g.out_width;
+// Each kernel comes in two instantiations: Planar (inner == 1, the NCHW layout) makes the channel
+// loop a compile-time single iteration, which removes its overhead from every window cell.
+template <class T, bool Planar>
+void max_pool2d_forward_impl(const T* x, T* y, std::int32_t* argmax, const Pool2dGeometry& g) {
+  const std::int64_t C = Planar ? 1 : g.inner, H = g.height, W = g.width, OH = g.out_height, OW = g.out_width;
   // Output rows are independent: split (outer, output row) across threads.
   parallel_for(0, g.outer * OH, grain_for(OW * g.pool_h * g.pool_w * C), [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t row = lo; row < hi; ++row) {
@@ -44,6 +46,22 @@ void max_pool2d_forward(const T* x, T* y, std::int32_t* argmax, const Pool2dGeom
         // strictly larger value, so ties go to the earliest cell in row-major order.
         const auto first = static_cast<std::int32_t>(hs.begin * W + ws.begin);
         const T* __restrict x0 = xo + first * C;
+        if constexpr (Planar) {
+          // One window, one channel: keep the running maximum in registers.
+          T best = x0[0];
+          std::int32_t best_idx = first;
+          for (std::int64_t h = hs.begin; h < hs.end; ++h)
+            for (std::int64_t w = ws.begin; w < ws.end; ++w) {
+              const auto idx = static_cast<std::int32_t>(h * W + w);
+              const T v = xo[idx];
+              const bool take = v > best || (v != v && best == best);  // a NaN replaces a number
+              best = take ? v : best;
+              best_idx = take ? idx : best_idx;
+            }
+          *yk = best;
+          *ak = best_idx;
+          continue;
+        }
         for (std::int64_t c = 0; c < C; ++c) {
           yk[c] = x0[c];
           ak[c] = first;
@@ -66,8 +84,14 @@ void max_pool2d_forward(const T* x, T* y, std::int32_t* argmax, const Pool2dGeom
 }
 
 template <class T>
-void max_pool2d_backward(const T* dy, const std::int32_t* argmax, T* dx, const Pool2dGeometry& g) {
-  const std::int64_t C = g.inner, plane = g.height * g.width * C, out_plane = g.out_height * g.out_width * C;
+void max_pool2d_forward(const T* x, T* y, std::int32_t* argmax, const Pool2dGeometry& g) {
+  if (g.inner == 1) max_pool2d_forward_impl<T, true>(x, y, argmax, g);
+  else max_pool2d_forward_impl<T, false>(x, y, argmax, g);
+}
+
+template <class T, bool Planar>
+void max_pool2d_backward_impl(const T* dy, const std::int32_t* argmax, T* dx, const Pool2dGeometry& g) {
+  const std::int64_t C = Planar ? 1 : g.inner, plane = g.height * g.width * C, out_plane = g.out_height * g.out_width * C;
   // Windows overlap when stride < pool, so threads split the outer axis, whose slices are disjoint.
   parallel_for(0, g.outer, grain_for(plane), [&](std::int64_t lo, std::int64_t hi) {
     std::memset(dx + lo * plane, 0, static_cast<std::size_t>((hi - lo) * plane) * sizeof(T));
@@ -82,8 +106,14 @@ void max_pool2d_backward(const T* dy, const std::int32_t* argmax, T* dx, const P
 }
 
 template <class T>
-void avg_pool2d_forward(const T* x, T* y, const Pool2dGeometry& g) {
-  const std::int64_t C = g.inner, H = g.height, W = g.width, OH = g.out_height, OW = g.out_width;
+void max_pool2d_backward(const T* dy, const std::int32_t* argmax, T* dx, const Pool2dGeometry& g) {
+  if (g.inner == 1) max_pool2d_backward_impl<T, true>(dy, argmax, dx, g);
+  else max_pool2d_backward_impl<T, false>(dy, argmax, dx, g);
+}
+
+template <class T, bool Planar>
+void avg_pool2d_forward_impl(const T* x, T* y, const Pool2dGeometry& g) {
+  const std::int64_t C = Planar ? 1 : g.inner, H = g.height, W = g.width, OH = g.out_height, OW = g.out_width;
   parallel_for(0, g.outer * OH, grain_for(OW * g.pool_h * g.pool_w * C), [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t row = lo; row < hi; ++row) {
       const std::int64_t o = row / OH, oh = row % OH;
@@ -106,8 +136,14 @@ void avg_pool2d_forward(const T* x, T* y, const Pool2dGeometry& g) {
 }
 
 template <class T>
-void avg_pool2d_backward(const T* dy, T* dx, const Pool2dGeometry& g) {
-  const std::int64_t C = g.inner, H = g.height, W = g.width, OH = g.out_height, OW = g.out_width;
+void avg_pool2d_forward(const T* x, T* y, const Pool2dGeometry& g) {
+  if (g.inner == 1) avg_pool2d_forward_impl<T, true>(x, y, g);
+  else avg_pool2d_forward_impl<T, false>(x, y, g);
+}
+
+template <class T, bool Planar>
+void avg_pool2d_backward_impl(const T* dy, T* dx, const Pool2dGeometry& g) {
+  const std::int64_t C = Planar ? 1 : g.inner, H = g.height, W = g.width, OH = g.out_height, OW = g.out_width;
   const std::int64_t plane = H * W * C;
   parallel_for(0, g.outer, grain_for(plane), [&](std::int64_t lo, std::int64_t hi) {
     std::memset(dx + lo * plane, 0, static_cast<std::size_t>((hi - lo) * plane) * sizeof(T));
@@ -128,6 +164,12 @@ void avg_pool2d_backward(const T* dy, T* dx, const Pool2dGeometry& g) {
       }
     }
   });
+}
+
+template <class T>
+void avg_pool2d_backward(const T* dy, T* dx, const Pool2dGeometry& g) {
+  if (g.inner == 1) avg_pool2d_backward_impl<T, true>(dy, dx, g);
+  else avg_pool2d_backward_impl<T, false>(dy, dx, g);
 }
 
 template void max_pool2d_forward<float>(const float*, float*, std::int32_t*, const Pool2dGeometry&);
