@@ -1,0 +1,173 @@
+#include "minidl/autograd/ops/batch_norm.h"
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "minidl/autograd/node.h"
+#include "minidl/core/error.h"
+#include "minidl/core/parallel.h"
+
+namespace minidl {
+
+namespace {
+
+// x viewed as (outer, C, inner): the channel axis in the middle, whatever the rank.
+struct ChannelView {
+  std::int64_t outer = 1, channels = 1, inner = 1;
+  std::int64_t count() const { return outer * inner; }  // elements per channel
+};
+
+ChannelView channel_view(const Shape& s, std::int64_t axis) {
+  ChannelView v;
+  for (std::int64_t i = 0; i < s.ndim(); ++i) {
+    const std::int64_t e = s.dims()[static_cast<std::size_t>(i)];
+    if (i < axis) v.outer *= e;
+    else if (i == axis) v.channels = e;
+    else v.inner *= e;
+  }
+  return v;
+}
+
+void check_param(const Tensor& p, const char* name, const Tensor& x, std::int64_t channels, std::int64_t axis,
+                 bool optional) {
+  if (!p.defined()) {
+    if (optional) return;
+    throw_invalid_argument("batch_norm: {} must be a defined tensor of shape ({},)", name, channels);
+  }
+  if (p.shape() != Shape{channels})
+    throw_invalid_argument("batch_norm: {} must have shape ({},) to match axis {} of x of shape {}, received shape {}",
+                           name, channels, axis, x.shape(), p.shape());
+  if (p.dtype() != x.dtype())
+    throw_invalid_argument("batch_norm: {} must have x's dtype {}, received {}", name, x.dtype(), p.dtype());
+}
+
+// Per-channel sums of f(element index) in double, read in memory order.
+template <class F>
+std::vector<double> channel_sums(const ChannelView& v, F f) {
+  std::vector<double> s(static_cast<std::size_t>(v.channels), 0.0);
+  for (std::int64_t o = 0; o < v.outer; ++o)
+    for (std::int64_t c = 0; c < v.channels; ++c) {
+      double acc = 0.0;
+      const std::int64_t base = (o * v.channels + c) * v.inner;
+      for (std::int64_t i = 0; i < v.inner; ++i) acc += f(base + i);
+      s[static_cast<std::size_t>(c)] += acc;
+    }
+  return s;
+}
+
+// out[k] = f(k, channel of k) over every element, threads splitting (outer, channel) rows.
+template <class F>
+void for_each_channel_row(const ChannelView& v, F f) {
+  parallel_for(0, v.outer * v.channels, std::max<std::int64_t>(1, 8192 / std::max<std::int64_t>(v.inner, 1)),
+               [&](std::int64_t lo, std::int64_t hi) {
+                 for (std::int64_t row = lo; row < hi; ++row) {
+                   const auto c = static_cast<std::size_t>(row % v.channels);
+                   for (std::int64_t k = row * v.inner; k < (row + 1) * v.inner; ++k) f(k, c);
+                 }
+               });
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& moving_mean, Tensor& moving_var,
+                  std::int64_t axis_in, double momentum, double epsilon, bool training) {
+  if (!x.defined() || x.ndim() < 1)
+    throw_invalid_argument("batch_norm: x must have at least one axis, received shape {}",
+                           x.defined() ? x.shape().str() : std::string("(undefined)"));
+  const std::int64_t axis = normalize_axis(axis_in, x.ndim(), "batch_norm axis");
+  const ChannelView v = channel_view(x.shape(), axis);
+  check_param(gamma, "gamma", x, v.channels, axis_in, true);
+  check_param(beta, "beta", x, v.channels, axis_in, true);
+  check_param(moving_mean, "moving_mean", x, v.channels, axis_in, false);
+  check_param(moving_var, "moving_var", x, v.channels, axis_in, false);
+  if (!(epsilon >= 0.0))
+    throw_invalid_argument("batch_norm: epsilon must be >= 0, received epsilon={}", epsilon);
+  if (training && v.count() == 0)
+    throw_invalid_argument("batch_norm: training needs at least one element per channel, received x of shape {}",
+                           x.shape());
+
+  const auto C = static_cast<std::size_t>(v.channels);
+  const double m = static_cast<double>(v.count());
+  std::vector<double> mean(C), inv_std(C);
+  Tensor xhat = Tensor::empty(x.shape(), x.dtype());  // (x - mean) / sqrt(var + eps), kept for backward
+  Tensor y = Tensor::empty(x.shape(), x.dtype());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    T* mm = moving_mean.data<T>();
+    T* mv = moving_var.data<T>();
+    std::vector<double> var(C);
+    if (training) {
+      mean = channel_sums(v, [px](std::int64_t k) { return static_cast<double>(px[k]); });
+      for (auto& e : mean) e /= m;
+      // Two passes: the centred sum of squares does not cancel catastrophically.
+      var = channel_sums(v, [px, &mean, &v](std::int64_t k) {
+        const double d = static_cast<double>(px[k]) - mean[static_cast<std::size_t>((k / v.inner) % v.channels)];
+        return d * d;
+      });
+      for (std::size_t c = 0; c < C; ++c) {
+        var[c] /= m;
+        mm[c] = static_cast<T>(static_cast<double>(mm[c]) * momentum + mean[c] * (1.0 - momentum));
+        mv[c] = static_cast<T>(static_cast<double>(mv[c]) * momentum + var[c] * (1.0 - momentum));
+      }
+    } else {
+      for (std::size_t c = 0; c < C; ++c) {
+        mean[c] = static_cast<double>(mm[c]);
+        var[c] = static_cast<double>(mv[c]);
+      }
+    }
+    for (std::size_t c = 0; c < C; ++c) inv_std[c] = 1.0 / std::sqrt(var[c] + epsilon);
+    const T* pg = gamma.defined() ? gamma.data<T>() : nullptr;
+    const T* pb = beta.defined() ? beta.data<T>() : nullptr;
+    T* ph = xhat.data<T>();
+    T* py = y.data<T>();
+    for_each_channel_row(v, [&](std::int64_t k, std::size_t c) {
+      const T h = static_cast<T>((static_cast<double>(px[k]) - mean[c]) * inv_std[c]);
+      ph[k] = h;
+      py[k] = (pg ? pg[c] * h : h) + (pb ? pb[c] : T(0));
+    });
+  });
+
+  return autograd::record(
+      "batch_norm", {x, gamma, beta}, y,
+      [xhat = autograd::saved(xhat), gamma_s = autograd::saved(gamma), inv_std, v, m, training](
+          const Tensor& g, const autograd::GradMask& needs) {
+        std::vector<Tensor> grads(3);
+        dispatch(g.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* pg = g.data<T>();
+          const T* ph = xhat.data<T>();
+          const std::vector<double> sum_g = channel_sums(v, [pg](std::int64_t k) { return static_cast<double>(pg[k]); });
+          const std::vector<double> sum_gh = channel_sums(
+              v, [pg, ph](std::int64_t k) { return static_cast<double>(pg[k]) * static_cast<double>(ph[k]); });
+          const Shape param_shape{v.channels};
+          if (needs[2]) grads[2] = Tensor::from_vector(sum_g, param_shape).to(g.dtype());
+          if (needs[1]) grads[1] = Tensor::from_vector(sum_gh, param_shape).to(g.dtype());
+          if (!needs[0]) return;
+          // dL/dxhat = g * gamma. In training mean and var depend on x as well, which subtracts
+          // the projections of dL/dxhat on 1 and on xhat:
+          //   dx = gamma * inv_std * (g - mean(g) - xhat * mean(g * xhat)).
+          std::vector<double> scale(inv_std.size());
+          const T* pgamma = gamma_s.defined() ? gamma_s.data<T>() : nullptr;
+          for (std::size_t c = 0; c < scale.size(); ++c)
+            scale[c] = (pgamma ? static_cast<double>(pgamma[c]) : 1.0) * inv_std[c];
+          Tensor dx = Tensor::empty(xhat.shape(), g.dtype());
+          T* pdx = dx.data<T>();
+          if (training) {
+            for_each_channel_row(v, [&](std::int64_t k, std::size_t c) {
+              pdx[k] = static_cast<T>(scale[c] * (static_cast<double>(pg[k]) - sum_g[c] / m -
+                                                  static_cast<double>(ph[k]) * sum_gh[c] / m));
+            });
+          } else {
+            for_each_channel_row(v, [&](std::int64_t k, std::size_t c) {
+              pdx[k] = static_cast<T>(scale[c] * static_cast<double>(pg[k]));
+            });
+          }
+          grads[0] = dx;
+        });
+        return grads;
+      });
+}
+
+}  // namespace minidl
