@@ -17,11 +17,11 @@ struct Conv2DOptions {
   bool use_bias = true;
   initializers::Initializer kernel_initializer = "glorot_uniform";
   initializers::Initializer bias_initializer = "zeros";
-  regularizers::Regularizer kernel_regularizer;
-  regularizers::Regularizer bias_regularizer;
-  regularizers::Regularizer activity_regularizer;
-  constraints::Constraint kernel_constraint;
-  constraints::Constraint bias_constraint;
+  regularizers::Regularizer kernel_regularizer{};
+  regularizers::Regularizer bias_regularizer{};
+  regularizers::Regularizer activity_regularizer{};
+  constraints::Constraint kernel_constraint{};
+  constraints::Constraint bias_constraint{};
   MINIDL_LAYER_COMMON_OPTIONS;
 };
 

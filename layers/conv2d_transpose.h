@@ -12,18 +12,18 @@ struct Conv2DTransposeOptions {
   IntPair kernel_size = 0;
   IntPair strides = 1;
   std::string padding = "valid";
-  std::optional<IntPair> output_padding;
+  std::optional<IntPair> output_padding{};
   std::string data_format = "channels_last";
   IntPair dilation_rate = 1;
   ActivationArg activation = "linear";
   bool use_bias = true;
   initializers::Initializer kernel_initializer = "glorot_uniform";
   initializers::Initializer bias_initializer = "zeros";
-  regularizers::Regularizer kernel_regularizer;
-  regularizers::Regularizer bias_regularizer;
-  regularizers::Regularizer activity_regularizer;
-  constraints::Constraint kernel_constraint;
-  constraints::Constraint bias_constraint;
+  regularizers::Regularizer kernel_regularizer{};
+  regularizers::Regularizer bias_regularizer{};
+  regularizers::Regularizer activity_regularizer{};
+  constraints::Constraint kernel_constraint{};
+  constraints::Constraint bias_constraint{};
   MINIDL_LAYER_COMMON_OPTIONS;
 };
 

@@ -23,16 +23,16 @@ struct IntPair {
 // designated initializers must follow declaration order:
 //   layers::Dense({.units = 10, .activation = "relu", .name = "head"})
 #define MINIDL_LAYER_COMMON_OPTIONS                                                               \
-  std::string name;           /* "" = automatic: snake_case class name numbered like Keras */    \
+  std::string name{};         /* "" = automatic: snake_case class name numbered like Keras */    \
   bool trainable = true;                                                                          \
   std::string dtype = "float32"; /* or "float64" (gradient checks) */                            \
-  std::optional<Shape> input_shape /* without the batch axis; lets Sequential build up front */
+  std::optional<Shape> input_shape{} /* without the batch axis; lets Sequential build up front */
 
 struct CommonOptions {
-  std::string name;
+  std::string name{};
   bool trainable = true;
   std::string dtype = "float32";
-  std::optional<Shape> input_shape;
+  std::optional<Shape> input_shape{};
 };
 
 template <class Options>

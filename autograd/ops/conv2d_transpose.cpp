@@ -78,7 +78,9 @@ TransposePlan plan_transpose(const Tensor& x, const Tensor& kernel, const Tensor
               o.output_padding[0];
   g.image_w = (g.grid_w - 1) * g.stride_w + (ks[1] - 1) * g.dilation_w + 1 - o.padding[2] - o.padding[3] +
               o.output_padding[1];
-  if (g.image_h < 1 || g.image_w < 1)
+  // An empty output is legal (Keras gives one for 'same', output_padding=0 and an even kernel on a
+  // length-1 input); a negative one is not.
+  if (g.image_h < 0 || g.image_w < 0)
     throw_invalid_argument(
         "conv2d_transpose: the padding crops the whole output (output would be {}x{}) for input {} and kernel {}",
         g.image_h, g.image_w, x.shape(), ks);

@@ -1,0 +1,62 @@
+#include "minidl/layers/batch_normalization.h"
+
+#include "minidl/autograd/ops/batch_norm.h"
+#include "minidl/core/error.h"
+
+namespace minidl::layers {
+
+BatchNormalization::BatchNormalization(const BatchNormalizationOptions& o)
+    : Layer("BatchNormalization", common_options(o)), options_(o) {
+  if (!(o.epsilon > 0)) throw_invalid_argument("BatchNormalization: epsilon must be > 0, received epsilon={}", o.epsilon);
+  if (!(o.momentum >= 0 && o.momentum <= 1))
+    throw_invalid_argument("BatchNormalization: momentum must be in [0, 1], received momentum={}", o.momentum);
+}
+
+void BatchNormalization::check_input(const Shape& in) const {
+  const std::int64_t axis = normalize_axis(options_.axis, in.ndim(), "BatchNormalization axis");
+  if (in[axis] < 0)
+    throw_invalid_argument("layer '{}' (BatchNormalization): axis {} of the input must be known, received shape {}",
+                           name(), options_.axis, shape_str(in));
+  if (built_input_shape_ && in[axis] != (*built_input_shape_)[axis])
+    throw_invalid_argument(
+        "Input 0 of layer '{}' (BatchNormalization) is incompatible with the layer: expected axis {} of input shape "
+        "to have value {}, but received input with shape {}",
+        name(), options_.axis, (*built_input_shape_)[axis], shape_str(in));
+}
+
+void BatchNormalization::build_impl(const Shape& in) {
+  const Shape c{in[normalize_axis(options_.axis, in.ndim())]};
+  if (options_.scale)
+    gamma_ = add_weight("gamma", c, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint);
+  if (options_.center)
+    beta_ = add_weight("beta", c, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint);
+  moving_mean_ = add_weight("moving_mean", c, options_.moving_mean_initializer, {}, {}, false);
+  moving_variance_ = add_weight("moving_variance", c, options_.moving_variance_initializer, {}, {}, false);
+}
+
+Tensor BatchNormalization::call(const Tensor& x, bool training) {
+  // A frozen layer (trainable=false) runs in inference mode, as in Keras.
+  return batch_norm(x, gamma_ ? gamma_->value : Tensor(), beta_ ? beta_->value : Tensor(), moving_mean_->value,
+                    moving_variance_->value, options_.axis, options_.momentum, options_.epsilon,
+                    training && trainable());
+}
+
+nlohmann::json BatchNormalization::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["axis"] = options_.axis;
+  c["momentum"] = options_.momentum;
+  c["epsilon"] = options_.epsilon;
+  c["center"] = options_.center;
+  c["scale"] = options_.scale;
+  c["beta_initializer"] = options_.beta_initializer.serialize();
+  c["gamma_initializer"] = options_.gamma_initializer.serialize();
+  c["moving_mean_initializer"] = options_.moving_mean_initializer.serialize();
+  c["moving_variance_initializer"] = options_.moving_variance_initializer.serialize();
+  c["beta_regularizer"] = options_.beta_regularizer.serialize();
+  c["gamma_regularizer"] = options_.gamma_regularizer.serialize();
+  c["beta_constraint"] = options_.beta_constraint.serialize();
+  c["gamma_constraint"] = options_.gamma_constraint.serialize();
+  return c;
+}
+
+}  // namespace minidl::layers

@@ -1,0 +1,36 @@
+#include "minidl/layers/dropout.h"
+
+#include "minidl/autograd/ops/dropout.h"
+#include "minidl/core/error.h"
+
+namespace minidl::layers {
+
+Dropout::Dropout(const DropoutOptions& o)
+    : Layer("Dropout", common_options(o)), options_(o), generator_(o.seed ? *o.seed : default_generator().next_u64()) {
+  if (!(o.rate >= 0.0 && o.rate < 1.0))
+    throw_invalid_argument("Dropout: invalid value received for argument `rate`: expected a value in [0, 1) (1 would "
+                           "drop everything), received rate={}",
+                           o.rate);
+}
+
+Tensor Dropout::call(const Tensor& x, bool training) {
+  if (!training || options_.rate == 0.0) return x;
+  std::lock_guard<std::mutex> lock(*generator_mutex_);
+  return dropout(x, options_.rate, generator_, true, options_.noise_shape);
+}
+
+nlohmann::json Dropout::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["rate"] = options_.rate;
+  c["seed"] = options_.seed ? nlohmann::json(*options_.seed) : nlohmann::json(nullptr);
+  if (options_.noise_shape) {
+    nlohmann::json ns = nlohmann::json::array();
+    for (auto d : options_.noise_shape->dims()) ns.push_back(d < 0 ? nlohmann::json(nullptr) : nlohmann::json(d));
+    c["noise_shape"] = ns;
+  } else {
+    c["noise_shape"] = nullptr;
+  }
+  return c;
+}
+
+}  // namespace minidl::layers

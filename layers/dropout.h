@@ -1,0 +1,34 @@
+#pragma once
+// Keras's Dropout: active only when called with training=true; inverted scaling 1 / (1 - rate).
+#include <memory>
+#include <mutex>
+
+#include "minidl/core/random.h"
+#include "minidl/layers/layer.h"
+
+namespace minidl::layers {
+
+struct DropoutOptions {
+  double rate = 0.0;
+  std::optional<Shape> noise_shape{};  // -1 extents take the input's
+  std::optional<std::uint64_t> seed{};  // unset: seeded from minidl::default_generator() at construction
+  MINIDL_LAYER_COMMON_OPTIONS;
+};
+
+class Dropout : public Layer {
+ public:
+  explicit Dropout(const DropoutOptions& options);
+  Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
+  nlohmann::json get_config() const override;
+
+ protected:
+  Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  DropoutOptions options_;
+  Generator generator_;
+  // Concurrent training calls draw masks one at a time (held by pointer: layers are movable).
+  std::shared_ptr<std::mutex> generator_mutex_ = std::make_shared<std::mutex>();
+};
+
+}  // namespace minidl::layers

@@ -1,0 +1,48 @@
+#include "minidl/layers/pooling2d.h"
+
+#include "minidl/autograd/ops/conv2d.h"
+#include "minidl/autograd/ops/pool2d.h"
+#include "minidl/core/error.h"
+
+namespace minidl::layers {
+
+Pooling2D::Pooling2D(std::string class_name, const Pooling2DOptions& o, bool max)
+    : Layer(std::move(class_name), common_options(o)),
+      pool_(o.pool_size.array()),
+      strides_(o.strides ? o.strides->array() : o.pool_size.array()),
+      padding_(normalize_padding(o.padding, Layer::class_name())),
+      channels_last_(is_channels_last(o.data_format, Layer::class_name())),
+      max_(max) {
+  if (pool_[0] < 1 || pool_[1] < 1 || strides_[0] < 1 || strides_[1] < 1)
+    throw_invalid_argument("{}: pool_size and strides must be >= 1, received pool_size=({}, {}), strides=({}, {})",
+                           Layer::class_name(), pool_[0], pool_[1], strides_[0], strides_[1]);
+}
+
+void Pooling2D::check_input(const Shape& in) const { require_rank(in, 4); }
+
+Shape Pooling2D::compute_output_shape(const Shape& in) const {
+  require_rank(in, 4);
+  const int h = channels_last_ ? 1 : 2;
+  std::vector<std::int64_t> dims = in.dims();
+  for (int a = 0; a < 2; ++a) dims[h + a] = keras_conv_output_length(padding_, in[h + a], pool_[a], strides_[a], 1);
+  return Shape(dims.begin(), dims.end());
+}
+
+Tensor Pooling2D::call(const Tensor& x, bool) {
+  const Pool2dOptions o{.pool_size = pool_,
+                        .strides = strides_,
+                        .padding = padding_,
+                        .data_format = channels_last_ ? "channels_last" : "channels_first"};
+  return max_ ? max_pool2d(x, o) : avg_pool2d(x, o);
+}
+
+nlohmann::json Pooling2D::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["pool_size"] = {pool_[0], pool_[1]};
+  c["strides"] = {strides_[0], strides_[1]};
+  c["padding"] = padding_;
+  c["data_format"] = channels_last_ ? "channels_last" : "channels_first";
+  return c;
+}
+
+}  // namespace minidl::layers
