@@ -18,9 +18,9 @@ namespace minidl::io {
 
 struct IdxOptions {
   // Required number of dimensions (1 = labels, 3 = images); nullopt accepts any from 1 to 4.
-  std::optional<int> expected_ndim;
+  std::optional<int> expected_ndim = std::nullopt;
   // Keep only the first `limit` entries along the first dimension (all when nullopt or larger).
-  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> limit = std::nullopt;
 };
 
 struct IdxArray {
