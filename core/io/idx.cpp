@@ -69,16 +69,20 @@ IdxArray parse_idx(std::span<const std::byte> bytes, std::string_view origin, co
   if (bytes.size() < header)
     fail(origin, "the header needs {} bytes for {} extents, the file has only {} (truncated file?)", header, ndim,
          bytes.size());
+  // Even with a 0 extent, the product of the other extents must fit in int64 so that Shape's
+  // numel and strides cannot overflow.
   std::vector<std::int64_t> dims(ndim);
-  std::uint64_t count = 1;
-  bool overflow = false;
+  std::uint64_t capacity = 1;  // product of the non-zero extents
+  bool has_zero = false, overflow = false;
   for (std::size_t i = 0; i < ndim; ++i) {
     const std::uint32_t extent = read_be32(bytes, 4 + 4 * i);
     dims[i] = extent;
-    overflow = overflow || (extent != 0 && count > std::numeric_limits<std::uint64_t>::max() / extent);
-    count = overflow ? 0 : count * extent;
+    if (extent == 0) has_zero = true;
+    else if (extent > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / capacity) overflow = true;
+    else capacity *= extent;
   }
-  if (overflow) fail(origin, "extents {} hold more elements than any file can (overflows 64 bits)", dims_str(dims));
+  if (overflow) fail(origin, "extents {} are too large: their product overflows 64 bits", dims_str(dims));
+  const std::uint64_t count = has_zero ? 0 : capacity;
 
   const std::uint64_t data = bytes.size() - header;
   if (data < count)

@@ -138,21 +138,21 @@ Entry read_entry(std::string_view origin, const std::string& name, const nlohman
 
   const auto& shape = v["shape"];
   if (!shape.is_array()) fail(origin, "tensor '{}': shape must be an array, found {}", name, shape.dump());
-  // The byte count is the product of the extents times the element size; an overflow can never
-  // match a real buffer, so it is reported as such rather than wrapping around.
-  std::uint64_t nbytes = dtype_size(e.dtype);
-  bool overflow = false;
+  // The byte count is the product of the extents times the element size. Even a tensor with a 0
+  // extent must keep the product of its other extents (times the element size) within int64, so
+  // that Shape's numel and strides never overflow; anything larger cannot match a real buffer.
+  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  std::uint64_t capacity = dtype_size(e.dtype);  // product of the non-zero extents, times itemsize
+  bool has_zero = false;
   for (const auto& d : shape) {
     const auto extent = read_unsigned(origin, name, "shape", d);
-    if (extent > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      fail(origin, "tensor '{}': shape extent {} is too large", name, extent);
+    if (extent == 0) has_zero = true;
+    else if (extent > kMax / capacity)
+      fail(origin, "tensor '{}': shape {} is too large: its size overflows 64 bits", name, shape.dump());
+    else capacity *= extent;
     e.shape.push_back(static_cast<std::int64_t>(extent));
-    overflow = overflow || (nbytes != 0 && extent > std::numeric_limits<std::uint64_t>::max() / nbytes);
-    nbytes = overflow ? 0 : nbytes * extent;
   }
-  if (overflow)
-    fail(origin, "tensor '{}': shape {} holds more bytes than any file can (size overflows 64 bits)", name,
-         shape.dump());
+  const std::uint64_t nbytes = has_zero ? 0 : capacity;
 
   const auto& offsets = v["data_offsets"];
   if (!offsets.is_array() || offsets.size() != 2)

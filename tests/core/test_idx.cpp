@@ -97,6 +97,9 @@ TEST_CASE("IDX rejects bad files with a message naming the problem", "[idx][erro
     REQUIRE_THROWS_WITH_ALL(parse(test::idx_bytes({60000, 28, 28}, pattern(784))), E, "need 47040000 bytes",
                             "got 784");
     REQUIRE_THROWS_WITH_ALL(parse(test::idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {})), E, "overflows 64 bits");
+    REQUIRE_THROWS_WITH_ALL(parse(test::idx_bytes({0, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {})), E, "too large",
+                            "overflows 64 bits");
+    CHECK(parse(test::idx_bytes({0, 28, 28}, {})).values.shape() == Shape{0, 28, 28});
   }
   SECTION("extra data") {
     REQUIRE_THROWS_WITH_ALL(parse(test::idx_bytes({3}, {1, 2, 3, 4, 5})), E, "2 unexpected bytes after the data",

@@ -206,7 +206,13 @@ TEST_CASE("safetensors rejects corrupted and truncated files with a message nami
                             "shape must be an array");
     REQUIRE_THROWS_WITH_ALL(
         parse(file_with(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}})", 8)), E,
+        "too large", "overflows 64 bits");
+    // A 0 extent makes the tensor empty, but the other extents must still fit Shape's int64.
+    REQUIRE_THROWS_WITH_ALL(
+        parse(file_with(R"({"a":{"dtype":"F32","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}})", 0)), E,
         "overflows 64 bits");
+    const auto empty = parse(file_with(R"({"a":{"dtype":"F64","shape":[1000000,0],"data_offsets":[0,0]}})", 0));
+    CHECK(empty.tensors.at(0).second.shape() == Shape{1000000, 0});
   }
   SECTION("offsets beyond the data (truncated file)") {
     auto bytes = valid;
