@@ -27,6 +27,17 @@ template <class... Args>
       fmt::format("safetensors file '{}': {}", origin, fmt::format(f, std::forward<Args>(args)...)));
 }
 
+// A JSON value for an error message, cut short: a hostile header may hold megabytes in one field.
+std::string brief(const nlohmann::json& v) {
+  std::string s = v.dump();
+  if (s.size() > 80) s = s.substr(0, 77) + "...";
+  return s;
+}
+
+// A valid header nests 3 levels (header object, entry object, shape array); a much deeper one is
+// garbage, and refusing it keeps the recursive dump() in the messages off deep stacks.
+constexpr int kMaxJsonDepth = 16;
+
 std::string_view safetensors_dtype(DType d) { return d == DType::Float32 ? "F32" : "F64"; }
 
 std::optional<DType> parse_safetensors_dtype(std::string_view s) {
@@ -112,8 +123,8 @@ struct Entry {
 std::uint64_t read_unsigned(std::string_view origin, const std::string& name, std::string_view field,
                             const nlohmann::json& v) {
   if (v.is_number_unsigned()) return v.get<std::uint64_t>();
-  if (v.is_number_integer()) fail(origin, "tensor '{}': {} entries must be >= 0, found {}", name, field, v.dump());
-  fail(origin, "tensor '{}': {} entries must be non-negative integers, found {} ({})", name, field, v.dump(),
+  if (v.is_number_integer()) fail(origin, "tensor '{}': {} entries must be >= 0, found {}", name, field, brief(v));
+  fail(origin, "tensor '{}': {} entries must be non-negative integers, found {} ({})", name, field, brief(v),
        v.type_name());
 }
 
@@ -130,14 +141,14 @@ Entry read_entry(std::string_view origin, const std::string& name, const nlohman
 
   Entry e{name, DType::Float32, {}, 0, 0};
   const auto& dtype = v["dtype"];
-  if (!dtype.is_string()) fail(origin, "tensor '{}': dtype must be a string, found {}", name, dtype.dump());
+  if (!dtype.is_string()) fail(origin, "tensor '{}': dtype must be a string, found {}", name, brief(dtype));
   const auto parsed = parse_safetensors_dtype(dtype.get_ref<const std::string&>());
   if (!parsed)
-    fail(origin, "tensor '{}': unsupported dtype {} (minidl reads the dtypes F32 and F64)", name, dtype.dump());
+    fail(origin, "tensor '{}': unsupported dtype {} (minidl reads the dtypes F32 and F64)", name, brief(dtype));
   e.dtype = *parsed;
 
   const auto& shape = v["shape"];
-  if (!shape.is_array()) fail(origin, "tensor '{}': shape must be an array, found {}", name, shape.dump());
+  if (!shape.is_array()) fail(origin, "tensor '{}': shape must be an array, found {}", name, brief(shape));
   // The byte count is the product of the extents times the element size. Even a tensor with a 0
   // extent must keep the product of its other extents (times the element size) within int64, so
   // that Shape's numel and strides never overflow; anything larger cannot match a real buffer.
@@ -148,7 +159,7 @@ Entry read_entry(std::string_view origin, const std::string& name, const nlohman
     const auto extent = read_unsigned(origin, name, "shape", d);
     if (extent == 0) has_zero = true;
     else if (extent > kMax / capacity)
-      fail(origin, "tensor '{}': shape {} is too large: its size overflows 64 bits", name, shape.dump());
+      fail(origin, "tensor '{}': shape {} is too large: its size overflows 64 bits", name, brief(shape));
     else capacity *= extent;
     e.shape.push_back(static_cast<std::int64_t>(extent));
   }
@@ -156,7 +167,7 @@ Entry read_entry(std::string_view origin, const std::string& name, const nlohman
 
   const auto& offsets = v["data_offsets"];
   if (!offsets.is_array() || offsets.size() != 2)
-    fail(origin, "tensor '{}': data_offsets must be an array [begin, end], found {}", name, offsets.dump());
+    fail(origin, "tensor '{}': data_offsets must be an array [begin, end], found {}", name, brief(offsets));
   e.begin = read_unsigned(origin, name, "data_offsets", offsets[0]);
   e.end = read_unsigned(origin, name, "data_offsets", offsets[1]);
   if (e.end < e.begin)
@@ -164,7 +175,7 @@ Entry read_entry(std::string_view origin, const std::string& name, const nlohman
   if (e.end - e.begin != nbytes)
     fail(origin,
          "tensor '{}': dtype {} and shape {} need {} bytes but data_offsets [{}, {}] span {} bytes", name,
-         safetensors_dtype(e.dtype), shape.dump(), nbytes, e.begin, e.end, e.end - e.begin);
+         safetensors_dtype(e.dtype), brief(shape), nbytes, e.begin, e.end, e.end - e.begin);
   if (e.end > buffer_size)
     fail(origin,
          "tensor '{}': data_offsets [{}, {}] reach past the end of the data buffer, which has {} bytes "
@@ -179,19 +190,21 @@ std::map<std::string, std::string> read_metadata(std::string_view origin, const 
   std::map<std::string, std::string> out;
   for (const auto& [key, value] : v.items()) {
     if (!value.is_string())
-      fail(origin, "\"{}\" entry '{}' must be a string, found {}", kMetadataKey, key, value.dump());
+      fail(origin, "\"{}\" entry '{}' must be a string, found {}", kMetadataKey, key, brief(value));
     out.emplace(key, value.get<std::string>());
   }
   return out;
 }
 
 // nlohmann keeps the last of two equal keys; the format forbids them, so the parser callback
-// watches every object's keys (one set per nesting level).
-struct DuplicateKeyWatch {
+// watches every object's keys (one set per nesting level). It also records the nesting depth.
+struct HeaderWatch {
   std::vector<std::set<std::string>> open_objects;
   std::optional<std::string> duplicate;
-  bool operator()(int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+  int max_depth = 0;
+  bool operator()(int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
     using E = nlohmann::json::parse_event_t;
+    max_depth = std::max(max_depth, depth);
     if (event == E::object_start) open_objects.emplace_back();
     if (event == E::object_end && !open_objects.empty()) open_objects.pop_back();
     if (event == E::key && !open_objects.empty() && !duplicate) {
@@ -260,7 +273,7 @@ SafetensorsContents parse_safetensors(std::span<const std::byte> bytes, std::str
     fail(origin, "the JSON header at offset 8 must start with '{{', found {}", header_len == 0 ? std::string("nothing (length 0)")
                                                                                   : fmt::format("byte 0x{:02x}", static_cast<unsigned char>(first[0])));
 
-  DuplicateKeyWatch watch;
+  HeaderWatch watch;
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(first, first + header_len, std::ref(watch));
@@ -268,6 +281,9 @@ SafetensorsContents parse_safetensors(std::span<const std::byte> bytes, std::str
     fail(origin, "the JSON header (file offsets 8..{}) does not parse: error near file offset {}: {}", 8 + header_len,
          8 + e.byte - (e.byte > 0 ? 1 : 0), e.what());
   }
+  if (watch.max_depth > kMaxJsonDepth)
+    fail(origin, "the JSON header nests {} levels deep; a safetensors header has 3 (at most {} accepted)",
+         watch.max_depth, kMaxJsonDepth);
   if (watch.duplicate) fail(origin, "key '{}' appears twice in the JSON header; keys must be unique", *watch.duplicate);
   if (!header.is_object()) fail(origin, "the JSON header must be an object, found {}", header.type_name());
 

@@ -187,6 +187,10 @@ TEST_CASE("safetensors rejects corrupted and truncated files with a message nami
     REQUIRE_THROWS_WITH_ALL(parse(file_with("{\"a\xff\":1}", 0)), E, "does not parse");  // invalid UTF-8
     REQUIRE_THROWS_WITH_ALL(parse(file_with("{" + ok_entry + "}\x01", 24)), E, "does not parse");
   }
+  SECTION("absurdly deep JSON") {
+    const std::string deep = "{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+    REQUIRE_THROWS_WITH_ALL(parse(file_with(deep, 0)), E, "nests", "levels deep");
+  }
   SECTION("unsupported or malformed dtype") {
     REQUIRE_THROWS_WITH_ALL(parse(file_with(R"({"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", 4)), E,
                             "tensor 'a'", "unsupported dtype \"F16\"", "F32 and F64");
