@@ -6,10 +6,12 @@
 #include "minidl/core/shape.h"
 #include "minidl/core/tensor.h"
 #include "minidl/core/workspace.h"
+#include "minidl/core/allocator.h"
 #include "minidl/core/io/file_util.h"
 #include "minidl/core/io/safetensors.h"
 #include "minidl/core/io/idx.h"
 #include "minidl/core/io/fashion_mnist.h"
+#include "minidl/core/io/batching.h"
 
 #include "minidl/autograd/grad_mode.h"
 #include "minidl/autograd/gradcheck.h"

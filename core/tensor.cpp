@@ -4,18 +4,14 @@
 #include <cstring>
 #include <new>
 
+#include "minidl/core/allocator.h"
 #include "minidl/core/error.h"
 
 namespace minidl {
 
-Storage::Storage(std::size_t nbytes) : nbytes_(nbytes) {
-  // Round up to the alignment: std::aligned_alloc requires a multiple of it.
-  const std::size_t rounded = ((nbytes + 63) / 64) * 64;
-  data_ = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
-  if (data_ == nullptr) throw std::bad_alloc();
-}
+Storage::Storage(std::size_t nbytes) : data_(allocate_tensor_memory(nbytes)), nbytes_(nbytes) {}
 
-Storage::~Storage() { std::free(data_); }
+Storage::~Storage() { free_tensor_memory(data_, nbytes_); }
 
 const TensorImpl& Tensor::checked_impl() const {
   if (!impl_) throw std::logic_error("operation on an undefined Tensor (default-constructed or moved-from)");

@@ -1,0 +1,161 @@
+#include "dcgan.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "common/images.h"
+
+namespace minidl::examples {
+
+using namespace minidl::layers;
+
+std::shared_ptr<Sequential> make_dcgan_generator(std::int64_t noise_dim) {
+  auto g = std::make_shared<Sequential>(SequentialOptions{.name = "generator"});
+  g->add(Dense({.units = 7 * 7 * 256, .use_bias = false, .input_shape = Shape{noise_dim}}));
+  g->add(BatchNormalization());
+  g->add(LeakyReLU());
+  g->add(Reshape({.target_shape = {7, 7, 256}}));
+  g->add(Conv2DTranspose({.filters = 128, .kernel_size = 5, .strides = 1, .padding = "same", .use_bias = false}));
+  g->add(BatchNormalization());
+  g->add(LeakyReLU());
+  g->add(Conv2DTranspose({.filters = 64, .kernel_size = 5, .strides = 2, .padding = "same", .use_bias = false}));
+  g->add(BatchNormalization());
+  g->add(LeakyReLU());
+  g->add(Conv2DTranspose(
+      {.filters = 1, .kernel_size = 5, .strides = 2, .padding = "same", .activation = "tanh", .use_bias = false}));
+  return g;
+}
+
+std::shared_ptr<Sequential> make_dcgan_discriminator() {
+  auto d = std::make_shared<Sequential>(SequentialOptions{.name = "discriminator"});
+  d->add(Conv2D({.filters = 64, .kernel_size = 5, .strides = 2, .padding = "same", .input_shape = Shape{28, 28, 1}}));
+  d->add(LeakyReLU());
+  d->add(Dropout({.rate = 0.3}));
+  d->add(Conv2D({.filters = 128, .kernel_size = 5, .strides = 2, .padding = "same"}));
+  d->add(LeakyReLU());
+  d->add(Dropout({.rate = 0.3}));
+  d->add(Flatten());
+  d->add(Dense({.units = 1}));
+  return d;
+}
+
+DcganTrainer::DcganTrainer(const DcganOptions& o)
+    : options_(o),
+      rng_(o.seed),
+      generator_((manual_seed(o.seed), make_dcgan_generator(o.noise_dim))),
+      discriminator_(make_dcgan_discriminator()),
+      generator_optimizer_({.learning_rate = 1e-4}),
+      discriminator_optimizer_({.learning_rate = 1e-4}) {}
+
+DcganTrainer::Losses DcganTrainer::train_step(const Tensor& real) {
+  const std::int64_t b = real.shape()[0];
+  const Tensor noise = Tensor::randn({b, options_.noise_dim}, rng_);
+  const Tensor fake = (*generator_)(noise, true);
+  // The discriminator sees the fakes through a leaf, so its loss does not run backward into the
+  // generator; the generator's gradient is carried across by hand below.
+  Tensor fake_leaf = fake.detach().set_requires_grad();
+  const Tensor real_out = (*discriminator_)(real, true);
+  const Tensor fake_out = (*discriminator_)(fake_leaf, true);
+  const Tensor ones = Tensor::ones(fake_out.shape()), zeros = Tensor::zeros(fake_out.shape());
+  const Tensor gen_loss = mean(losses::binary_crossentropy(ones, fake_out, true));
+  const Tensor disc_loss =
+      mean(losses::binary_crossentropy(ones, real_out, true)) + mean(losses::binary_crossentropy(zeros, fake_out, true));
+
+  const auto d_vars = discriminator_->trainable_weights();
+  const auto g_vars = generator_->trainable_weights();
+  discriminator_optimizer_.zero_grad(d_vars);
+  generator_optimizer_.zero_grad(g_vars);
+  gen_loss.backward(/*retain_graph=*/true);  // d gen_loss / d fake (and junk for D, dropped below)
+  const Tensor grad_fake = fake_leaf.grad();
+  discriminator_optimizer_.zero_grad(d_vars);
+  disc_loss.backward();
+  fake.backward(grad_fake);
+  generator_optimizer_.step(g_vars);
+  discriminator_optimizer_.step(d_vars);
+  return {gen_loss.item(), disc_loss.item()};
+}
+
+Tensor DcganTrainer::generate(const Tensor& noise) {
+  NoGradGuard guard;
+  return (*generator_)(noise, false);
+}
+
+std::vector<std::pair<std::string, Tensor>> named_weights(const Layer& model) {
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (const auto& v : model.weights()) out.emplace_back(v->path, v->value);
+  return out;
+}
+
+void load_named_weights(Layer& model, const std::vector<std::pair<std::string, Tensor>>& tensors,
+                        const std::string& origin) {
+  std::map<std::string, Tensor> by_name(tensors.begin(), tensors.end());
+  std::vector<Tensor> values;
+  for (const auto& v : model.weights()) {
+    auto it = by_name.find(v->path);
+    if (it == by_name.end())
+      throw std::runtime_error(fmt::format("'{}' has no tensor named '{}' (was it written by this model?)", origin, v->path));
+    values.push_back(it->second);
+  }
+  model.set_weights(values);
+}
+
+DcganHistory train_dcgan(const DcganOptions& o) {
+  auto data = io::load_fashion_mnist("train", o.data_dir, o.limit);
+  const Tensor images = data.images * 2.0 - 1.0;  // [-1, 1] for the tanh output
+  DcganTrainer trainer(o);
+  Generator fixed(o.seed + 1);
+  const Tensor fixed_noise = Tensor::randn({16, o.noise_dim}, fixed);
+  DcganHistory history;
+  const std::int64_t n = images.shape()[0];
+  for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    double g_sum = 0, d_sum = 0;
+    const auto batches = io::make_batches(n, o.batch_size, true, trainer.rng());
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      const auto l = trainer.train_step(io::gather_rows(images, batches[i]));
+      g_sum += l.generator;
+      d_sum += l.discriminator;
+      if (o.verbose)
+        fmt::print("\repoch {}/{}  step {}/{}  gen_loss {:.4f}  disc_loss {:.4f}", epoch, o.epochs, i + 1,
+                   batches.size(), g_sum / double(i + 1), d_sum / double(i + 1));
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    history.generator_loss.push_back(g_sum / double(batches.size()));
+    history.discriminator_loss.push_back(d_sum / double(batches.size()));
+    if (o.verbose) fmt::print("  ({:.1f} s)\n", secs);
+    if (o.write_images) {
+      const std::string png = fmt::format("{}/epoch_{:03d}.png", o.out_dir, epoch);
+      write_image_grid(png, trainer.generate(fixed_noise), 4, -1.0, 1.0);
+      history.images.push_back(png);
+    }
+  }
+  std::filesystem::create_directories(o.out_dir);
+  history.weights = o.out_dir + "/generator.safetensors";
+  io::save_safetensors(history.weights, named_weights(trainer.generator()), {{"noise_dim", std::to_string(o.noise_dim)}});
+  std::ofstream csv(o.out_dir + "/losses.csv");
+  csv << "epoch,generator_loss,discriminator_loss\n";
+  for (std::size_t e = 0; e < history.generator_loss.size(); ++e)
+    csv << e + 1 << ',' << history.generator_loss[e] << ',' << history.discriminator_loss[e] << '\n';
+  if (o.write_images)
+    write_curve_plot(o.out_dir + "/losses.png",
+                     {{"generator", history.generator_loss}, {"discriminator", history.discriminator_loss}});
+  return history;
+}
+
+void generate_samples(const std::string& weights_path, int count, const std::string& png_path, std::uint64_t seed) {
+  if (count < 1) throw std::invalid_argument(fmt::format("--generate: the sample count must be >= 1, received {}", count));
+  const auto file = io::load_safetensors(weights_path);
+  std::int64_t noise_dim = 100;
+  if (auto it = file.metadata.find("noise_dim"); it != file.metadata.end()) noise_dim = std::stoll(it->second);
+  auto generator = make_dcgan_generator(noise_dim);
+  generator->build({-1, noise_dim});
+  load_named_weights(*generator, file.tensors, weights_path);
+  Generator rng(seed);
+  NoGradGuard guard;
+  const Tensor samples = (*generator)(Tensor::randn({count, noise_dim}, rng), false);
+  write_image_grid(png_path, samples, std::min(count, 10), -1.0, 1.0);
+}
+
+}  // namespace minidl::examples

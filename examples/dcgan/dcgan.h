@@ -1,0 +1,65 @@
+#pragma once
+// The TensorFlow DCGAN tutorial on Fashion-MNIST, as a custom training loop with two optimizers.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <minidl/minidl.h>
+#include <minidl/optim/adam.h>
+
+namespace minidl::examples {
+
+std::shared_ptr<layers::Sequential> make_dcgan_generator(std::int64_t noise_dim = 100);
+std::shared_ptr<layers::Sequential> make_dcgan_discriminator();
+
+struct DcganOptions {
+  int epochs = 5;
+  std::int64_t batch_size = 256;
+  std::int64_t noise_dim = 100;
+  std::uint64_t seed = 42;
+  std::string out_dir = "out/dcgan";
+  std::string data_dir;                // "" = io::fashion_mnist_dir()
+  std::optional<std::int64_t> limit;   // first N training images only (tests, quick runs)
+  bool verbose = true;
+  bool write_images = true;
+};
+
+// One training step of both networks, exactly the tutorial's: both losses from one forward pass,
+// each network updated from its own loss with Adam(1e-4).
+class DcganTrainer {
+ public:
+  explicit DcganTrainer(const DcganOptions& options);
+  struct Losses {
+    double generator = 0, discriminator = 0;
+  };
+  Losses train_step(const Tensor& real_images);  // images scaled to [-1, 1], (B, 28, 28, 1)
+  Tensor generate(const Tensor& noise);           // inference mode
+  layers::Sequential& generator() { return *generator_; }
+  layers::Sequential& discriminator() { return *discriminator_; }
+  Generator& rng() { return rng_; }
+
+ private:
+  DcganOptions options_;
+  Generator rng_;
+  std::shared_ptr<layers::Sequential> generator_, discriminator_;
+  optim::Adam generator_optimizer_, discriminator_optimizer_;
+};
+
+struct DcganHistory {
+  std::vector<double> generator_loss, discriminator_loss;  // per epoch (mean over steps)
+  std::vector<std::string> images;                        // PNG written after each epoch
+  std::string weights;                                    // generator safetensors
+};
+DcganHistory train_dcgan(const DcganOptions& options);
+
+// Loads generator weights saved by train_dcgan and writes a grid of `count` samples.
+void generate_samples(const std::string& weights_path, int count, const std::string& png_path, std::uint64_t seed);
+
+// Weights by path ("sequential/dense/kernel" -> tensor), for safetensors files.
+std::vector<std::pair<std::string, Tensor>> named_weights(const layers::Layer& model);
+void load_named_weights(layers::Layer& model, const std::vector<std::pair<std::string, Tensor>>& tensors,
+                        const std::string& origin);
+
+}  // namespace minidl::examples
