@@ -339,10 +339,11 @@ void Optimizer::load_state(const std::vector<std::pair<std::string, Tensor>>& st
   for (const auto& [name, t] : globals_) take(name, t);
   for (const auto& e : entries_)
     for (std::size_t k = 0; k < slot_specs_.size(); ++k) take(key_of(*e.variable) + "/" + slot_specs_[k].first, e.slots[k]);
-  if (!given.empty())
-    throw_invalid_argument("{}.load_state: entry '{}' matches no slot of this optimizer (pass its variable in "
-                           "`variables` if it has not been updated yet)",
-                           class_name_, given.begin()->first);
+  for (const auto& [key, t] : state)  // the first unknown entry in the state's order
+    if (given.count(key))
+      throw_invalid_argument("{}.load_state: entry '{}' matches no slot of this optimizer (pass its variable in "
+                             "`variables` if it has not been updated yet)",
+                             class_name_, key);
 
   iterations_ = static_cast<std::int64_t>(*iterations);
   if (lr) learning_rate_ = LearningRate(*lr);

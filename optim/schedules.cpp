@@ -129,10 +129,14 @@ SchedulePtr schedules::from_config(const nlohmann::json& j) {
       throw_invalid_argument("schedules::from_config: {} needs a number `{}`, received config {}", name, key, c.dump());
     return c[key].get<double>();
   };
-  if (name == "ExponentialDecay")
-    return std::make_shared<ExponentialDecay>(number("initial_learning_rate"), number("decay_steps"),
-                                              number("decay_rate"), c.value("staircase", false),
+  // Arguments are read one statement at a time so that the first missing key is the one reported.
+  if (name == "ExponentialDecay") {
+    const double initial = number("initial_learning_rate");
+    const double steps = number("decay_steps");
+    const double rate = number("decay_rate");
+    return std::make_shared<ExponentialDecay>(initial, steps, rate, c.value("staircase", false),
                                               c.value("name", std::string("ExponentialDecay")));
+  }
   if (name == "PiecewiseConstantDecay") {
     std::vector<std::int64_t> boundaries;
     // Keras casts the boundaries to the step's integer dtype.
@@ -143,8 +147,9 @@ SchedulePtr schedules::from_config(const nlohmann::json& j) {
   if (name == "CosineDecay") {
     std::optional<double> target;
     if (c.contains("warmup_target") && !c["warmup_target"].is_null()) target = c["warmup_target"].get<double>();
-    return std::make_shared<CosineDecay>(number("initial_learning_rate"), number("decay_steps"), c.value("alpha", 0.0),
-                                         target, c.value("warmup_steps", 0.0),
+    const double initial = number("initial_learning_rate");
+    const double steps = number("decay_steps");
+    return std::make_shared<CosineDecay>(initial, steps, c.value("alpha", 0.0), target, c.value("warmup_steps", 0.0),
                                          c.value("name", std::string("CosineDecay")));
   }
   throw_invalid_argument(
