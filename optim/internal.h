@@ -47,7 +47,8 @@ inline std::optional<double> optional_number(const nlohmann::json& c, const char
 // features minidl does not implement rather than silently ignoring them.
 template <class Options>
 void read_common(std::string_view optimizer, const nlohmann::json& c, Options& o) {
-  if (!c.is_object()) throw_invalid_argument("{}.from_config: expected a JSON object, received {}", optimizer, c.dump());
+  if (!c.is_object())
+    throw_invalid_argument("{}.from_config: expected a JSON object, received {}", optimizer, c.dump());
   if (c.contains("learning_rate")) o.learning_rate = LearningRate::from_config(c["learning_rate"]);
   if constexpr (requires { o.weight_decay = std::optional<double>(); })
     o.weight_decay = optional_number(c, "weight_decay");

@@ -1,5 +1,6 @@
 #include "minidl/optim/optimizer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <regex>
 #include <unordered_set>
@@ -212,11 +213,14 @@ void Optimizer::apply(const std::vector<Tensor>& grads, const std::vector<Variab
   NoGradGuard no_grad;
   std::vector<std::size_t> slots_of;
   for (const auto& v : used_vars) slots_of.push_back(index_for(v));
-  for (std::size_t i = 0; i < used_grads.size(); ++i)
-    if (used_grads[i].dtype() != used_vars[i]->value.dtype()) used_grads[i] = used_grads[i].to(used_vars[i]->value.dtype());
+  // Gradients in the variable's dtype (Keras casts them), then clipped.
+  for (std::size_t i = 0; i < used_grads.size(); ++i) {
+    const DType d = used_vars[i]->value.dtype();
+    if (used_grads[i].dtype() != d) used_grads[i] = used_grads[i].to(d);
+  }
   used_grads = clip(std::move(used_grads));
 
-  const double lr = learning_rate();
+  const double lr = learning_rate();  // the schedule at `iterations`, before the increment
   if (weight_decay_) {
     for (std::size_t i = 0; i < used_vars.size(); ++i) {
       if (!use_weight_decay(entries_[slots_of[i]])) continue;
@@ -230,9 +234,9 @@ void Optimizer::apply(const std::vector<Tensor>& grads, const std::vector<Variab
     }
   }
   before_updates(lr);
-  for (std::size_t i = 0; i < used_vars.size(); ++i)
+  for (std::size_t i = 0; i < used_vars.size(); ++i)  // the optimizer's own rule, in place
     update_step(used_grads[i], used_vars[i]->value, entries_[slots_of[i]].slots, lr);
-  for (const auto& v : used_vars)
+  for (const auto& v : used_vars)  // Keras: variable.assign(variable.constraint(variable)) after the update
     if (v->constraint) v->assign(v->constraint(v->value));
   ++iterations_;
 }
@@ -263,14 +267,18 @@ nlohmann::json Optimizer::get_config() const {
 }
 
 nlohmann::json Optimizer::serialize() const {
-  return {{"module", "keras.optimizers"}, {"class_name", class_name_}, {"config", get_config()}, {"registered_name", nullptr}};
+  return {{"module", "keras.optimizers"},
+          {"class_name", class_name_},
+          {"config", get_config()},
+          {"registered_name", nullptr}};
 }
 
 std::vector<std::pair<std::string, Tensor>> Optimizer::slots(const VariablePtr& variable) const {
   std::vector<std::pair<std::string, Tensor>> out;
   auto it = index_.find(variable.get());
   if (it == index_.end()) return out;
-  for (std::size_t k = 0; k < slot_specs_.size(); ++k) out.emplace_back(slot_specs_[k].first, entries_[it->second].slots[k]);
+  for (std::size_t k = 0; k < slot_specs_.size(); ++k)
+    out.emplace_back(slot_specs_[k].first, entries_[it->second].slots[k]);
   return out;
 }
 
@@ -330,7 +338,8 @@ void Optimizer::load_state(const std::vector<std::pair<std::string, Tensor>>& st
   const auto iterations = scalar("iterations");
   if (!iterations) throw_invalid_argument("{}.load_state: the state has no entry 'iterations'", class_name_);
   if (!(*iterations >= 0) || *iterations != std::floor(*iterations))
-    throw_invalid_argument("{}.load_state: 'iterations' must be an integer >= 0, received {}", class_name_, *iterations);
+    throw_invalid_argument("{}.load_state: 'iterations' must be an integer >= 0, received {}", class_name_,
+                           *iterations);
   const auto lr = scalar("learning_rate");
   if (lr && learning_rate_.is_schedule())
     throw_invalid_argument("{}.load_state: the state holds a constant learning_rate but this optimizer uses a schedule",
@@ -338,7 +347,8 @@ void Optimizer::load_state(const std::vector<std::pair<std::string, Tensor>>& st
   if (lr) require_learning_rate(class_name_, *lr);
   for (const auto& [name, t] : globals_) take(name, t);
   for (const auto& e : entries_)
-    for (std::size_t k = 0; k < slot_specs_.size(); ++k) take(key_of(*e.variable) + "/" + slot_specs_[k].first, e.slots[k]);
+    for (std::size_t k = 0; k < slot_specs_.size(); ++k)
+      take(key_of(*e.variable) + "/" + slot_specs_[k].first, e.slots[k]);
   for (const auto& [key, t] : state)  // the first unknown entry in the state's order
     if (given.count(key))
       throw_invalid_argument("{}.load_state: entry '{}' matches no slot of this optimizer (pass its variable in "

@@ -30,13 +30,13 @@ namespace minidl::optim {
 // Keras's keyword arguments shared by every optimizer. They come last in every options struct, in
 // Keras's order, because designated initializers must follow declaration order:
 //   optim::Adam({.learning_rate = 1e-4, .beta_1 = 0.5, .clipnorm = 1.0})
-#define MINIDL_OPTIMIZER_CLIP_OPTIONS                                                             \
-  std::optional<double> clipnorm{};      /* clip each gradient to this L2 norm */                 \
-  std::optional<double> clipvalue{};      /* clip each gradient element to [-v, v] */              \
+#define MINIDL_OPTIMIZER_CLIP_OPTIONS                                                                \
+  std::optional<double> clipnorm{};        /* clip each gradient to this L2 norm */                 \
+  std::optional<double> clipvalue{};       /* clip each gradient element to [-v, v] */              \
   std::optional<double> global_clipnorm{}; /* clip all gradients together to this global norm */    \
-  std::string name{} /* "" = automatic: snake_case class name numbered like Keras */
+  std::string name{}                       /* "" = automatic: snake_case class name, numbered */
 
-#define MINIDL_OPTIMIZER_COMMON_OPTIONS                                                           \
+#define MINIDL_OPTIMIZER_COMMON_OPTIONS                                                              \
   std::optional<double> weight_decay{}; /* decoupled: w -= w * weight_decay * lr before the step */ \
   MINIDL_OPTIMIZER_CLIP_OPTIONS
 

@@ -17,7 +17,9 @@ VariablePtr var64(std::vector<double> values, const std::string& name) {
   return v;
 }
 
-Tensor t64(std::vector<double> values) { return Tensor::from_vector(values, Shape{static_cast<std::int64_t>(values.size())}); }
+Tensor t64(std::vector<double> values) {
+  return Tensor::from_vector(values, Shape{static_cast<std::int64_t>(values.size())});
+}
 
 std::vector<double> values(const VariablePtr& v) { return v->value.to_vector<double>(); }
 

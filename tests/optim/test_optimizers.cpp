@@ -20,10 +20,11 @@ std::function<Tensor(const Tensor&)> constraint_named(const nlohmann::json& name
   if (name.is_null()) return {};
   const std::string n = name.get<std::string>();
   if (n == "NonNeg") return constraints::Constraint(constraints::NonNeg{}).function();
-  if (n == "MaxNorm")
-    return constraints::Constraint(
-               constraints::MaxNorm{spec.at("MaxNorm").at("max_value").get<double>(), {spec.at("MaxNorm").at("axis").get<std::int64_t>()}})
-        .function();
+  if (n == "MaxNorm") {
+    const auto& m = spec.at("MaxNorm");
+    const constraints::MaxNorm max_norm{m.at("max_value").get<double>(), {m.at("axis").get<std::int64_t>()}};
+    return constraints::Constraint(max_norm).function();
+  }
   FAIL("unknown constraint " << n);
   return {};
 }
