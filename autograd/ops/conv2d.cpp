@@ -5,6 +5,7 @@
 #include "minidl/autograd/ops/conv_internal.h"
 #include "minidl/autograd/ops/reduce.h"
 #include "minidl/core/gemm.h"
+#include "minidl/core/kernels/conv_direct.h"
 #include "minidl/core/kernels/im2col.h"
 
 namespace minidl {
@@ -23,6 +24,8 @@ struct Conv2dPlan {
     return geom.kernel_h == 1 && geom.kernel_w == 1 && geom.stride_h == 1 && geom.stride_w == 1 && geom.pad_top == 0 &&
            geom.pad_left == 0 && groups == 1 && geom.grid_h == geom.image_h && geom.grid_w == geom.image_w;
   }
+  // Few output channels: the direct loops beat writing and re-reading a kh*kw*Cin-wide column matrix.
+  bool direct() const { return groups == 1 && out_channels <= 8 && !pointwise(); }
 };
 
 Conv2dPlan plan_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2dOptions& o) {
@@ -87,6 +90,10 @@ template <class T>
 void conv2d_forward(const Conv2dPlan& p, const T* x, const T* k, const T* b, T* y) {
   const auto& g = p.geom;
   const std::int64_t len = g.row_length(), rows = p.out_rows(), co = p.out_channels, go = p.group_out();
+  if (p.direct()) {
+    kernels::conv_direct_forward(x, p.batch, g, k, co, b, y);
+    return;
+  }
   if (p.pointwise()) {
     blas::gemm<T>(false, false, p.batch * rows, co, len, T(1), x, len, k, co, T(0), y, co);
   } else {
@@ -112,6 +119,10 @@ template <class T>
 void conv2d_input_grad(const Conv2dPlan& p, const T* gy, const T* k, T* dx) {
   const auto& g = p.geom;
   const std::int64_t len = g.row_length(), rows = p.out_rows(), co = p.out_channels, go = p.group_out();
+  if (p.direct()) {
+    kernels::conv_direct_input_grad(gy, p.batch, g, k, co, dx);
+    return;
+  }
   if (p.pointwise()) {
     blas::gemm<T>(false, true, p.batch * rows, len, co, T(1), gy, co, k, co, T(0), dx, len);
     return;
@@ -135,6 +146,10 @@ template <class T>
 void conv2d_kernel_grad(const Conv2dPlan& p, const T* x, const T* gy, T* dk) {
   const auto& g = p.geom;
   const std::int64_t len = g.row_length(), rows = p.out_rows(), co = p.out_channels, go = p.group_out();
+  if (p.direct()) {
+    kernels::conv_direct_kernel_grad(x, gy, p.batch, g, co, dk);
+    return;
+  }
   if (p.pointwise()) {
     blas::gemm<T>(true, false, len, co, p.batch * rows, T(1), x, len, gy, co, T(0), dk, co);
     return;

@@ -13,31 +13,31 @@ using namespace minidl::layers;
 
 std::shared_ptr<Sequential> make_dcgan_generator(std::int64_t noise_dim) {
   auto g = std::make_shared<Sequential>(SequentialOptions{.name = "generator"});
-  g->add(Dense({.units = 7 * 7 * 256, .use_bias = false, .input_shape = Shape{noise_dim}}));
-  g->add(BatchNormalization());
-  g->add(LeakyReLU());
-  g->add(Reshape({.target_shape = {7, 7, 256}}));
-  g->add(Conv2DTranspose({.filters = 128, .kernel_size = 5, .strides = 1, .padding = "same", .use_bias = false}));
-  g->add(BatchNormalization());
-  g->add(LeakyReLU());
-  g->add(Conv2DTranspose({.filters = 64, .kernel_size = 5, .strides = 2, .padding = "same", .use_bias = false}));
-  g->add(BatchNormalization());
-  g->add(LeakyReLU());
+  g->add(Dense({.units = 7 * 7 * 256, .use_bias = false, .name = "dense", .input_shape = Shape{noise_dim}}));
+  g->add(BatchNormalization({.name = "batch_normalization"}));
+  g->add(LeakyReLU({.name = "leaky_re_lu"}));
+  g->add(Reshape({.target_shape = {7, 7, 256}, .name = "reshape"}));
+  g->add(Conv2DTranspose({.filters = 128, .kernel_size = 5, .strides = 1, .padding = "same", .use_bias = false, .name = "conv2d_transpose"}));
+  g->add(BatchNormalization({.name = "batch_normalization_1"}));
+  g->add(LeakyReLU({.name = "leaky_re_lu_1"}));
+  g->add(Conv2DTranspose({.filters = 64, .kernel_size = 5, .strides = 2, .padding = "same", .use_bias = false, .name = "conv2d_transpose_1"}));
+  g->add(BatchNormalization({.name = "batch_normalization_2"}));
+  g->add(LeakyReLU({.name = "leaky_re_lu_2"}));
   g->add(Conv2DTranspose(
-      {.filters = 1, .kernel_size = 5, .strides = 2, .padding = "same", .activation = "tanh", .use_bias = false}));
+      {.filters = 1, .kernel_size = 5, .strides = 2, .padding = "same", .activation = "tanh", .use_bias = false, .name = "conv2d_transpose_2"}));
   return g;
 }
 
 std::shared_ptr<Sequential> make_dcgan_discriminator() {
   auto d = std::make_shared<Sequential>(SequentialOptions{.name = "discriminator"});
-  d->add(Conv2D({.filters = 64, .kernel_size = 5, .strides = 2, .padding = "same", .input_shape = Shape{28, 28, 1}}));
-  d->add(LeakyReLU());
-  d->add(Dropout({.rate = 0.3}));
-  d->add(Conv2D({.filters = 128, .kernel_size = 5, .strides = 2, .padding = "same"}));
-  d->add(LeakyReLU());
-  d->add(Dropout({.rate = 0.3}));
-  d->add(Flatten());
-  d->add(Dense({.units = 1}));
+  d->add(Conv2D({.filters = 64, .kernel_size = 5, .strides = 2, .padding = "same", .name = "conv2d", .input_shape = Shape{28, 28, 1}}));
+  d->add(LeakyReLU({.name = "leaky_re_lu"}));
+  d->add(Dropout({.rate = 0.3, .name = "dropout"}));
+  d->add(Conv2D({.filters = 128, .kernel_size = 5, .strides = 2, .padding = "same", .name = "conv2d_1"}));
+  d->add(LeakyReLU({.name = "leaky_re_lu_1"}));
+  d->add(Dropout({.rate = 0.3, .name = "dropout_1"}));
+  d->add(Flatten({.name = "flatten"}));
+  d->add(Dense({.units = 1, .name = "dense"}));
   return d;
 }
 

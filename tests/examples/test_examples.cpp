@@ -1,0 +1,92 @@
+// The examples' code paths on a few hundred real Fashion-MNIST images: the losses fall and the
+// pictures are valid PNGs of the expected size. Skipped (with a warning) without the dataset.
+#include <filesystem>
+
+#include "autoencoder/autoencoder.h"
+#include "common/images.h"
+#include "dcgan/dcgan.h"
+#include "support/fixtures.h"
+
+using namespace minidl;
+
+namespace {
+bool have_dataset() {
+  return std::filesystem::exists(io::fashion_mnist_dir() / "t10k-images-idx3-ubyte.gz");
+}
+std::string scratch_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("minidl_test_" + name);
+  std::filesystem::remove_all(dir);
+  return dir.string();
+}
+}  // namespace
+
+TEST_CASE("autoencoder: the model is keras.io's, with 28,353 parameters", "[examples]") {
+  auto model = examples::make_autoencoder();
+  REQUIRE(model->count_params() == 28353);
+  REQUIRE(model->compute_output_shape({-1, 28, 28, 1}) == Shape{-1, 28, 28, 1});
+}
+
+TEST_CASE("autoencoder: two short epochs lower the test loss and write the pictures", "[examples]") {
+  if (!have_dataset()) {
+    WARN("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist): skipped");
+    return;
+  }
+  examples::AutoencoderOptions o;
+  o.epochs = 2;
+  o.limit = 512;
+  o.test_limit = 256;
+  o.batch_size = 64;
+  o.verbose = 0;
+  o.denoise = true;
+  o.out_dir = scratch_dir("autoencoder");
+  const auto r = examples::train_autoencoder(o);
+  REQUIRE(r.test_loss.size() == 2);
+  CHECK(r.train_loss[1] < r.train_loss[0]);
+  CHECK(r.test_loss[1] < r.test_loss[0]);
+  CHECK(r.test_loss[1] < 0.69);  // below the loss of predicting 0.5 everywhere, log 2
+  // originals, noisy inputs, reconstructions: 3 rows of 10 images of 56 px + 2 px borders
+  const auto grid = examples::read_png_info(r.grid_png);
+  CHECK(grid.width == 10 * 58 + 2);
+  CHECK(grid.height == 3 * 58 + 2);
+  CHECK(examples::read_png_info(r.curve_png).width == 640);
+  REQUIRE(io::load_safetensors(r.weights).tensors.size() == 10);
+}
+
+TEST_CASE("dcgan: the networks are the TensorFlow tutorial's", "[examples]") {
+  auto g = examples::make_dcgan_generator();
+  auto d = examples::make_dcgan_discriminator();
+  REQUIRE(g->count_params() == 2330944);
+  REQUIRE(g->compute_output_shape({-1, 100}) == Shape{-1, 28, 28, 1});
+  REQUIRE(d->count_params() == 212865);
+}
+
+TEST_CASE("dcgan: training steps lower the discriminator loss, samples and weights round-trip", "[examples]") {
+  if (!have_dataset()) {
+    WARN("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist): skipped");
+    return;
+  }
+  examples::DcganOptions o;
+  o.batch_size = 32;
+  o.verbose = false;
+  o.out_dir = scratch_dir("dcgan");
+  examples::DcganTrainer trainer(o);
+  const auto data = io::load_fashion_mnist("test", "", 64);
+  const Tensor real = slice(data.images * 2.0 - 1.0, 0, 0, 32);
+  const auto first = trainer.train_step(real);
+  examples::DcganTrainer::Losses last{};
+  for (int i = 0; i < 5; ++i) last = trainer.train_step(real);
+  CHECK(last.discriminator < first.discriminator);
+  o.epochs = 1;
+  o.limit = 256;
+  o.batch_size = 64;
+  const auto h = examples::train_dcgan(o);
+  REQUIRE(h.images.size() == 1);
+  const auto png = examples::read_png_info(h.images[0]);
+  CHECK(png.width == 4 * 58 + 2);
+  CHECK(png.height == 4 * 58 + 2);
+  const std::string sample = o.out_dir + "/generated.png";
+  examples::generate_samples(h.weights, 20, sample, 7);
+  CHECK(examples::read_png_info(sample).width == 10 * 58 + 2);
+  REQUIRE_THROWS_WITH_ALL(examples::generate_samples(o.out_dir + "/missing.safetensors", 4, sample, 1),
+                          std::runtime_error, "missing.safetensors");
+}
