@@ -90,6 +90,8 @@ TEST_CASE("conv2d passes float64 gradchecks", "[conv2d][gradcheck]") {
       {"dilation 2, non-square", {2, 7, 5, 2}, {2, 3, 2, 2}, {.dilation_rate = {2, 1}, .padding = {0, 1, 1, 1}}},
       {"groups 2", {1, 4, 4, 4}, {2, 2, 2, 6}, {.strides = {1, 2}, .groups = 2}},
       {"1x1 pointwise", {2, 3, 3, 4}, {1, 1, 4, 3}, {}},
+      {"GEMM path (9 filters)", {2, 4, 5, 2}, {3, 3, 2, 9}, {.strides = {2, 1}, .padding = {1, 1, 0, 2}}},
+      {"direct path, dilated", {1, 6, 6, 3}, {2, 2, 3, 2}, {.strides = {1, 2}, .dilation_rate = {2, 2}, .padding = {1, 0, 1, 1}}},
       {"kernel larger than input", {1, 2, 2, 1}, {3, 3, 1, 2}, {.padding = {1, 1, 1, 1}}},
       {"1x1 input", {3, 1, 1, 2}, {1, 1, 2, 2}, {.strides = {3, 3}}},
       {"channels_first", {2, 3, 5, 4}, {3, 2, 3, 2}, {.strides = {2, 1}, .padding = {1, 1, 0, 1}, .data_format = "channels_first"}},
