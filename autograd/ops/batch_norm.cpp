@@ -1,5 +1,6 @@
 #include "minidl/autograd/ops/batch_norm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -42,28 +43,55 @@ void check_param(const Tensor& p, const char* name, const Tensor& x, std::int64_
     throw_invalid_argument("batch_norm: {} must have x's dtype {}, received {}", name, x.dtype(), p.dtype());
 }
 
-// Per-channel sums of f(element index) in double, read in memory order.
+// Per-channel sums of f(element index) in double. Threads take contiguous blocks of `outer` and
+// their partial sums are added in block order, so the result does not depend on timing.
 template <class F>
 std::vector<double> channel_sums(const ChannelView& v, F f) {
-  std::vector<double> s(static_cast<std::size_t>(v.channels), 0.0);
-  for (std::int64_t o = 0; o < v.outer; ++o)
-    for (std::int64_t c = 0; c < v.channels; ++c) {
-      double acc = 0.0;
-      const std::int64_t base = (o * v.channels + c) * v.inner;
-      for (std::int64_t i = 0; i < v.inner; ++i) acc += f(base + i);
-      s[static_cast<std::size_t>(c)] += acc;
-    }
-  return s;
+  const auto C = static_cast<std::size_t>(v.channels);
+  const std::int64_t per_outer = v.channels * v.inner;
+  const std::int64_t blocks = std::max<std::int64_t>(1, std::min<std::int64_t>(v.outer, 64));
+  std::vector<std::vector<double>> partial(static_cast<std::size_t>(blocks), std::vector<double>(C, 0.0));
+  parallel_for(0, blocks, std::max<std::int64_t>(1, blocks * 4096 / std::max<std::int64_t>(v.outer * per_outer, 1)),
+               [&](std::int64_t b0, std::int64_t b1) {
+                 for (std::int64_t b = b0; b < b1; ++b) {
+                   std::vector<double>& s = partial[static_cast<std::size_t>(b)];
+                   const std::int64_t o0 = v.outer * b / blocks, o1 = v.outer * (b + 1) / blocks;
+                   for (std::int64_t o = o0; o < o1; ++o) {
+                     const std::int64_t base = o * per_outer;
+                     if (v.inner == 1) {  // channels last: one contiguous run over the channels
+                       for (std::size_t c = 0; c < C; ++c) s[c] += f(base + static_cast<std::int64_t>(c));
+                       continue;
+                     }
+                     for (std::size_t c = 0; c < C; ++c) {
+                       double acc = 0.0;
+                       const std::int64_t row = base + static_cast<std::int64_t>(c) * v.inner;
+                       for (std::int64_t i = 0; i < v.inner; ++i) acc += f(row + i);
+                       s[c] += acc;
+                     }
+                   }
+                 }
+               });
+  std::vector<double> total(C, 0.0);
+  for (const auto& s : partial)
+    for (std::size_t c = 0; c < C; ++c) total[c] += s[c];
+  return total;
 }
 
-// out[k] = f(k, channel of k) over every element, threads splitting (outer, channel) rows.
+// f(k, channel of k) for every element, threads splitting the outer axis.
 template <class F>
 void for_each_channel_row(const ChannelView& v, F f) {
-  parallel_for(0, v.outer * v.channels, std::max<std::int64_t>(1, 8192 / std::max<std::int64_t>(v.inner, 1)),
+  const std::int64_t per_outer = v.channels * v.inner;
+  parallel_for(0, v.outer, std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(per_outer, 1)),
                [&](std::int64_t lo, std::int64_t hi) {
-                 for (std::int64_t row = lo; row < hi; ++row) {
-                   const auto c = static_cast<std::size_t>(row % v.channels);
-                   for (std::int64_t k = row * v.inner; k < (row + 1) * v.inner; ++k) f(k, c);
+                 for (std::int64_t o = lo; o < hi; ++o) {
+                   const std::int64_t base = o * per_outer;
+                   if (v.inner == 1) {
+                     for (std::int64_t c = 0; c < v.channels; ++c) f(base + c, static_cast<std::size_t>(c));
+                     continue;
+                   }
+                   for (std::int64_t c = 0; c < v.channels; ++c)
+                     for (std::int64_t k = base + c * v.inner; k < base + (c + 1) * v.inner; ++k)
+                       f(k, static_cast<std::size_t>(c));
                  }
                });
 }

@@ -1,5 +1,9 @@
 #include "minidl/autograd/ops/dropout.h"
 
+#include <cstdint>
+
+#include "minidl/core/parallel.h"
+
 #include <vector>
 
 #include "minidl/autograd/pointwise.h"
@@ -41,7 +45,22 @@ Tensor dropout(const Tensor& x, double rate, Generator& gen, bool training, cons
     using T = decltype(tag);
     const T keep_scale = static_cast<T>(1.0 / (1.0 - rate));
     T* pm = mask.data<T>();
-    for (std::int64_t i = 0; i < mask.numel(); ++i) pm[i] = gen.uniform() >= rate ? keep_scale : T(0);
+    // One draw from `gen` keys a counter-based hash (splitmix64 of key + i): the mask depends only on
+    // the generator's state, not on the thread count, and threads fill it in parallel. Each 64-bit
+    // hash decides two elements with 32 bits each.
+    const std::uint64_t key = gen.next_u64();
+    const auto threshold = static_cast<std::uint64_t>(rate * 4294967296.0);
+    const std::int64_t n = mask.numel();
+    parallel_for(0, (n + 1) / 2, 1 << 14, [&](std::int64_t lo, std::int64_t hi) {
+      for (std::int64_t p = lo; p < hi; ++p) {
+        std::uint64_t z = key + static_cast<std::uint64_t>(p) * 0x9E3779B97F4A7C15ULL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+        pm[2 * p] = (z & 0xFFFFFFFFULL) >= threshold ? keep_scale : T(0);
+        if (2 * p + 1 < n) pm[2 * p + 1] = (z >> 32) >= threshold ? keep_scale : T(0);
+      }
+    });
   });
   auto times = [](auto a, auto b) { return a * b; };
   Tensor y = autograd::map_tensors<2>("dropout", {x, mask}, times);

@@ -67,8 +67,13 @@ void map_broadcast(T* out, const Shape& out_shape, const std::array<const T*, N>
   for (std::size_t k = 0; k < N; ++k) flat = flat && *in_shapes[k] == out_shape;
   if (flat) {
     parallel_for(0, total, kElementwiseGrain, [&](std::int64_t lo, std::int64_t hi) {
+      // Local copies: the compiler can then keep f's captured constants in registers (stores to
+      // `out` cannot alias them) and vectorise the loop.
+      const F fl = f;
+      const std::array<const T*, N> src = in;
+      T* __restrict dst = out;
       [&]<std::size_t... K>(std::index_sequence<K...>) {
-        for (std::int64_t i = lo; i < hi; ++i) out[i] = f(in[K][i]...);
+        for (std::int64_t i = lo; i < hi; ++i) dst[i] = fl(src[K][i]...);
       }(std::make_index_sequence<N>{});
     });
     return;
@@ -88,11 +93,13 @@ void map_broadcast(T* out, const Shape& out_shape, const std::array<const T*, N>
       r /= plan.dims[d];
       for (std::size_t k = 0; k < N; ++k) off[k] += idx[d] * plan.strides[k][d];
     }
+    const F fl = f;
     for (std::int64_t row = lo; row < hi; ++row) {
-      T* o = out + row * inner;
+      T* __restrict o = out + row * inner;
       [&]<std::size_t... K>(std::index_sequence<K...>) {
         const std::array<std::int64_t, N> s{plan.strides[K].back()...};
-        for (std::int64_t j = 0; j < inner; ++j) o[j] = f(in[K][off[K] + j * s[K]]...);
+        const std::array<const T*, N> src{(in[K] + off[K])...};
+        for (std::int64_t j = 0; j < inner; ++j) o[j] = fl(src[K][j * s[K]]...);
       }(std::make_index_sequence<N>{});
       for (std::size_t d = nd - 1; d-- > 0;) {  // odometer increment over the outer axes
         for (std::size_t k = 0; k < N; ++k) off[k] += plan.strides[k][d];
