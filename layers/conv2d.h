@@ -13,15 +13,7 @@ struct Conv2DOptions {
   std::string data_format = "channels_last";
   IntPair dilation_rate = 1;
   std::int64_t groups = 1;
-  ActivationArg activation = "linear";
-  bool use_bias = true;
-  initializers::Initializer kernel_initializer = "glorot_uniform";
-  initializers::Initializer bias_initializer = "zeros";
-  regularizers::Regularizer kernel_regularizer{};
-  regularizers::Regularizer bias_regularizer{};
-  regularizers::Regularizer activity_regularizer{};
-  constraints::Constraint kernel_constraint{};
-  constraints::Constraint bias_constraint{};
+  MINIDL_LAYER_WEIGHT_OPTIONS;
   MINIDL_LAYER_COMMON_OPTIONS;
 };
 

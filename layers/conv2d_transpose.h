@@ -15,15 +15,7 @@ struct Conv2DTransposeOptions {
   std::optional<IntPair> output_padding{};
   std::string data_format = "channels_last";
   IntPair dilation_rate = 1;
-  ActivationArg activation = "linear";
-  bool use_bias = true;
-  initializers::Initializer kernel_initializer = "glorot_uniform";
-  initializers::Initializer bias_initializer = "zeros";
-  regularizers::Regularizer kernel_regularizer{};
-  regularizers::Regularizer bias_regularizer{};
-  regularizers::Regularizer activity_regularizer{};
-  constraints::Constraint kernel_constraint{};
-  constraints::Constraint bias_constraint{};
+  MINIDL_LAYER_WEIGHT_OPTIONS;
   MINIDL_LAYER_COMMON_OPTIONS;
 };
 

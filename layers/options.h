@@ -28,6 +28,19 @@ struct IntPair {
   std::string dtype = "float32"; /* or "float64" (gradient checks) */                            \
   std::optional<Shape> input_shape{} /* without the batch axis; lets Sequential build up front */
 
+// The arguments of the layers that own a kernel and a bias (Dense, Conv2D, Conv2DTranspose), with
+// Keras's defaults, in Keras's order. Expanding it needs layers/activation_arg.h and layers/layer.h.
+#define MINIDL_LAYER_WEIGHT_OPTIONS                                      \
+  ActivationArg activation = "linear";                                   \
+  bool use_bias = true;                                                  \
+  initializers::Initializer kernel_initializer = "glorot_uniform";       \
+  initializers::Initializer bias_initializer = "zeros";                  \
+  regularizers::Regularizer kernel_regularizer{};                        \
+  regularizers::Regularizer bias_regularizer{};                          \
+  regularizers::Regularizer activity_regularizer{};                      \
+  constraints::Constraint kernel_constraint{};                           \
+  constraints::Constraint bias_constraint{}
+
 struct CommonOptions {
   std::string name{};
   bool trainable = true;

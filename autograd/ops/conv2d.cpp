@@ -65,14 +65,7 @@ Conv2dPlan plan_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias
   g.image_w = x.shape()[2];
   g.image_channels = in_channels;
   g.channels = ks[2];
-  g.kernel_h = ks[0];
-  g.kernel_w = ks[1];
-  g.stride_h = o.strides[0];
-  g.stride_w = o.strides[1];
-  g.dilation_h = o.dilation_rate[0];
-  g.dilation_w = o.dilation_rate[1];
-  g.pad_top = o.padding[0];
-  g.pad_left = o.padding[2];
+  set_window(g, ks, o.strides, o.dilation_rate, o.padding);
   const std::int64_t span_h = g.image_h + o.padding[0] + o.padding[1] - ((ks[0] - 1) * g.dilation_h + 1);
   const std::int64_t span_w = g.image_w + o.padding[2] + o.padding[3] - ((ks[1] - 1) * g.dilation_w + 1);
   if (span_h < 0 || span_w < 0)
@@ -86,6 +79,23 @@ Conv2dPlan plan_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias
   return p;
 }
 
+// Calls fn(first image, image count, group geometry, group index, column buffer) for every batch
+// chunk (sized to the scratch limit) and group.
+template <class T, class Fn>
+void for_each_chunk_and_group(const Conv2dPlan& p, Fn fn) {
+  const auto& g = p.geom;
+  const std::int64_t chunk = images_per_chunk(p.batch, p.out_rows() * g.row_length() * sizeof(T));
+  T* cols = scratch<T>(chunk * p.out_rows() * g.row_length());
+  for (std::int64_t n0 = 0; n0 < p.batch; n0 += chunk) {
+    const std::int64_t cnt = std::min(chunk, p.batch - n0);
+    for (std::int64_t grp = 0; grp < p.groups; ++grp) {
+      kernels::ConvGeometry gg = g;
+      gg.channel_offset = grp * g.channels;
+      fn(n0, cnt, gg, grp, cols);
+    }
+  }
+}
+
 template <class T>
 void conv2d_forward(const Conv2dPlan& p, const T* x, const T* k, const T* b, T* y) {
   const auto& g = p.geom;
@@ -97,18 +107,12 @@ void conv2d_forward(const Conv2dPlan& p, const T* x, const T* k, const T* b, T* 
   if (p.pointwise()) {
     blas::gemm<T>(false, false, p.batch * rows, co, len, T(1), x, len, k, co, T(0), y, co);
   } else {
-    const std::int64_t chunk = images_per_chunk(p.batch, rows * len * sizeof(T));
-    T* cols = scratch<T>(chunk * rows * len);
-    for (std::int64_t n0 = 0; n0 < p.batch; n0 += chunk) {
-      const std::int64_t cnt = std::min(chunk, p.batch - n0);
-      for (std::int64_t grp = 0; grp < p.groups; ++grp) {
-        kernels::ConvGeometry gg = g;
-        gg.channel_offset = grp * g.channels;
-        kernels::im2col(x + n0 * g.image_size(), cnt, gg, cols);
-        blas::gemm<T>(false, false, cnt * rows, go, len, T(1), cols, len, k + grp * go, co, T(0),
-                      y + n0 * rows * co + grp * go, co);
-      }
-    }
+    for_each_chunk_and_group<T>(p, [&](std::int64_t n0, std::int64_t cnt, const kernels::ConvGeometry& gg,
+                                       std::int64_t grp, T* cols) {
+      kernels::im2col(x + n0 * g.image_size(), cnt, gg, cols);
+      blas::gemm<T>(false, false, cnt * rows, go, len, T(1), cols, len, k + grp * go, co, T(0),
+                    y + n0 * rows * co + grp * go, co);
+    });
   }
   if (b)
     for (std::int64_t r = 0; r < p.batch * rows; ++r)
@@ -128,18 +132,12 @@ void conv2d_input_grad(const Conv2dPlan& p, const T* gy, const T* k, T* dx) {
     return;
   }
   std::fill(dx, dx + p.batch * g.image_size(), T(0));
-  const std::int64_t chunk = images_per_chunk(p.batch, rows * len * sizeof(T));
-  T* dcols = scratch<T>(chunk * rows * len);
-  for (std::int64_t n0 = 0; n0 < p.batch; n0 += chunk) {
-    const std::int64_t cnt = std::min(chunk, p.batch - n0);
-    for (std::int64_t grp = 0; grp < p.groups; ++grp) {
-      kernels::ConvGeometry gg = g;
-      gg.channel_offset = grp * g.channels;
-      blas::gemm<T>(false, true, cnt * rows, len, go, T(1), gy + n0 * rows * co + grp * go, co, k + grp * go, co, T(0),
-                    dcols, len);
-      kernels::col2im(dcols, cnt, gg, dx + n0 * g.image_size());
-    }
-  }
+  for_each_chunk_and_group<T>(p, [&](std::int64_t n0, std::int64_t cnt, const kernels::ConvGeometry& gg,
+                                     std::int64_t grp, T* dcols) {
+    blas::gemm<T>(false, true, cnt * rows, len, go, T(1), gy + n0 * rows * co + grp * go, co, k + grp * go, co, T(0),
+                  dcols, len);
+    kernels::col2im(dcols, cnt, gg, dx + n0 * g.image_size());
+  });
 }
 
 template <class T>
@@ -154,18 +152,12 @@ void conv2d_kernel_grad(const Conv2dPlan& p, const T* x, const T* gy, T* dk) {
     blas::gemm<T>(true, false, len, co, p.batch * rows, T(1), x, len, gy, co, T(0), dk, co);
     return;
   }
-  const std::int64_t chunk = images_per_chunk(p.batch, rows * len * sizeof(T));
-  T* cols = scratch<T>(chunk * rows * len);
-  for (std::int64_t n0 = 0; n0 < p.batch; n0 += chunk) {
-    const std::int64_t cnt = std::min(chunk, p.batch - n0);
-    for (std::int64_t grp = 0; grp < p.groups; ++grp) {
-      kernels::ConvGeometry gg = g;
-      gg.channel_offset = grp * g.channels;
-      kernels::im2col(x + n0 * g.image_size(), cnt, gg, cols);
-      blas::gemm<T>(true, false, len, go, cnt * rows, T(1), cols, len, gy + n0 * rows * co + grp * go, co,
-                    n0 == 0 ? T(0) : T(1), dk + grp * go, co);
-    }
-  }
+  for_each_chunk_and_group<T>(p, [&](std::int64_t n0, std::int64_t cnt, const kernels::ConvGeometry& gg,
+                                     std::int64_t grp, T* cols) {
+    kernels::im2col(x + n0 * g.image_size(), cnt, gg, cols);
+    blas::gemm<T>(true, false, len, go, cnt * rows, T(1), cols, len, gy + n0 * rows * co + grp * go, co,
+                  n0 == 0 ? T(0) : T(1), dk + grp * go, co);
+  });
 }
 
 Tensor conv2d_nhwc(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2dOptions& o) {

@@ -66,14 +66,7 @@ TransposePlan plan_transpose(const Tensor& x, const Tensor& kernel, const Tensor
   g.grid_h = x.shape()[1];
   g.grid_w = x.shape()[2];
   g.channels = g.image_channels = ks[2];
-  g.kernel_h = ks[0];
-  g.kernel_w = ks[1];
-  g.stride_h = o.strides[0];
-  g.stride_w = o.strides[1];
-  g.dilation_h = o.dilation_rate[0];
-  g.dilation_w = o.dilation_rate[1];
-  g.pad_top = o.padding[0];
-  g.pad_left = o.padding[2];
+  set_window(g, ks, o.strides, o.dilation_rate, o.padding);
   g.image_h = (g.grid_h - 1) * g.stride_h + (ks[0] - 1) * g.dilation_h + 1 - o.padding[0] - o.padding[1] +
               o.output_padding[0];
   g.image_w = (g.grid_w - 1) * g.stride_w + (ks[1] - 1) * g.dilation_w + 1 - o.padding[2] - o.padding[3] +

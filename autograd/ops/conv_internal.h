@@ -8,6 +8,7 @@
 #include "minidl/autograd/ops/conv2d.h"
 #include "minidl/autograd/ops/shape.h"
 #include "minidl/core/error.h"
+#include "minidl/core/kernels/im2col.h"
 #include "minidl/core/workspace.h"
 
 namespace minidl::conv_detail {
@@ -39,6 +40,20 @@ inline std::int64_t images_per_chunk(std::int64_t batch, std::size_t bytes_per_i
 template <class T>
 T* scratch(std::size_t elements, int slot = 0) {
   return static_cast<T*>(thread_scratch(elements * sizeof(T), slot));
+}
+
+// The window part of an im2col geometry: kernel extents from a (kh, kw, ...) kernel shape, strides,
+// dilation and the top/left padding.
+inline void set_window(kernels::ConvGeometry& g, const Shape& kernel_shape, Pair strides, Pair dilation,
+                       const Padding4& padding) {
+  g.kernel_h = kernel_shape[0];
+  g.kernel_w = kernel_shape[1];
+  g.stride_h = strides[0];
+  g.stride_w = strides[1];
+  g.dilation_h = dilation[0];
+  g.dilation_w = dilation[1];
+  g.pad_top = padding[0];
+  g.pad_left = padding[2];
 }
 
 // Runs an NHWC implementation on NCHW data: permute in, run, permute out (autograd follows).

@@ -10,13 +10,6 @@ namespace minidl::kernels {
 
 namespace {
 
-inline void tap_range(std::int64_t base, std::int64_t k, std::int64_t d, std::int64_t extent, std::int64_t& first,
-                      std::int64_t& last) {
-  first = base >= 0 ? 0 : (-base + d - 1) / d;
-  last = base >= extent ? 0 : std::min<std::int64_t>(k, (extent - 1 - base) / d + 1);
-  if (last < first) last = first;
-}
-
 // k (kh, kw, Cin, Cout) -> (kh, kw, Cout, Cin): one contiguous Cin vector per tap and output channel.
 template <class T>
 std::vector<T> transpose_taps(const T* k, const ConvGeometry& g, std::int64_t cout) {
@@ -43,12 +36,12 @@ void conv_direct_forward(const T* x, std::int64_t count, const ConvGeometry& g, 
       const T* image = x + n * g.image_size();
       const std::int64_t y0 = gy * g.stride_h - g.pad_top;
       std::int64_t my0, my1;
-      tap_range(y0, g.kernel_h, g.dilation_h, g.image_h, my0, my1);
+      valid_taps(y0, g.kernel_h, g.dilation_h, g.image_h, my0, my1);
       for (std::int64_t gx = 0; gx < g.grid_w; ++gx) {
         std::fill(acc.begin(), acc.end(), T(0));
         const std::int64_t x0 = gx * g.stride_w - g.pad_left;
         std::int64_t mx0, mx1;
-        tap_range(x0, g.kernel_w, g.dilation_w, g.image_w, mx0, mx1);
+        valid_taps(x0, g.kernel_w, g.dilation_w, g.image_w, mx0, mx1);
         for (std::int64_t my = my0; my < my1; ++my)
           for (std::int64_t mx = mx0; mx < mx1; ++mx) {
             const T* __restrict px = image + ((y0 + my * g.dilation_h) * g.image_w + x0 + mx * g.dilation_w) * cin;
@@ -124,12 +117,12 @@ void conv_direct_kernel_grad(const T* x, const T* gy, std::int64_t count, const 
       const T* image = x + n * g.image_size();
       const std::int64_t y0 = gy_row * g.stride_h - g.pad_top;
       std::int64_t my0, my1;
-      tap_range(y0, g.kernel_h, g.dilation_h, g.image_h, my0, my1);
+      valid_taps(y0, g.kernel_h, g.dilation_h, g.image_h, my0, my1);
       for (std::int64_t gx = 0; gx < g.grid_w; ++gx) {
         const T* gp = gy + (ny * g.grid_w + gx) * cout;
         const std::int64_t x0 = gx * g.stride_w - g.pad_left;
         std::int64_t mx0, mx1;
-        tap_range(x0, g.kernel_w, g.dilation_w, g.image_w, mx0, mx1);
+        valid_taps(x0, g.kernel_w, g.dilation_w, g.image_w, mx0, mx1);
         for (std::int64_t my = my0; my < my1; ++my)
           for (std::int64_t mx = mx0; mx < mx1; ++mx) {
             const T* px = image + ((y0 + my * g.dilation_h) * g.image_w + x0 + mx * g.dilation_w) * cin;

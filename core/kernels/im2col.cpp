@@ -7,17 +7,6 @@
 
 namespace minidl::kernels {
 
-namespace {
-
-// Range of taps m in [0, k) with 0 <= base + m*d < extent, as [first, last).
-inline void valid_taps(std::int64_t base, std::int64_t k, std::int64_t d, std::int64_t extent, std::int64_t& first,
-                       std::int64_t& last) {
-  first = base >= 0 ? 0 : (-base + d - 1) / d;
-  last = base >= extent ? 0 : std::min<std::int64_t>(k, (extent - 1 - base) / d + 1);
-  if (last < first) last = first;
-}
-
-}  // namespace
 
 template <class T>
 void im2col(const T* images, std::int64_t count, const ConvGeometry& g, T* cols) {

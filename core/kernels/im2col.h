@@ -25,6 +25,15 @@ struct ConvGeometry {
   std::int64_t image_size() const { return image_h * image_w * image_channels; }
 };
 
+// The taps m in [first, last) of a k-tap window starting at `base` with dilation d that land
+// inside [0, extent).
+inline void valid_taps(std::int64_t base, std::int64_t k, std::int64_t d, std::int64_t extent, std::int64_t& first,
+                       std::int64_t& last) {
+  first = base >= 0 ? 0 : (-base + d - 1) / d;
+  last = base >= extent ? 0 : (k < (extent - 1 - base) / d + 1 ? k : (extent - 1 - base) / d + 1);
+  if (last < first) last = first;
+}
+
 // cols[(n, gy, gx), (my, mx, c)] = image[n, gy*sh - pt + my*dh, gx*sw - pl + mx*dw, offset + c].
 // cols is (images * grid_h * grid_w, row_length), row-major.
 template <class T>
