@@ -1,0 +1,52 @@
+"""Writes the seed corpora of the fuzz harnesses (tests/fuzz/corpus/<harness>/), small valid files
+plus a few near misses. Run with any python3:  python3 tests/fuzz/make_corpus.py"""
+import gzip
+import json
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def put(folder, name, data):
+    path = os.path.join(HERE, "corpus", folder, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def safetensors(tensors, metadata=None):
+    header, blob = {}, b""
+    for name, (dtype, shape, raw) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(blob), len(blob) + len(raw)]}
+        blob += raw
+    if metadata:
+        header["__metadata__"] = metadata
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    return struct.pack("<Q", len(h)) + h + blob
+
+
+put("safetensors", "two_tensors", safetensors({"a": ("F32", [2, 2], struct.pack("<4f", 1, 2, 3, 4)),
+                                               "b": ("F64", [1], struct.pack("<d", 0.5))}, {"format": "pt"}))
+put("safetensors", "scalar", safetensors({"s": ("F32", [], struct.pack("<f", 3))}))
+put("safetensors", "empty_tensor", safetensors({"e": ("F32", [0, 3], b"")}))
+put("safetensors", "bad_dtype", safetensors({"x": ("I8", [1], b"\x01")}))
+put("safetensors", "truncated", safetensors({"a": ("F32", [4], struct.pack("<4f", 1, 2, 3, 4))})[:-3])
+
+images = struct.pack(">IIII", 0x803, 2, 3, 3) + bytes(range(18))
+labels = struct.pack(">II", 0x801, 2) + bytes([3, 9])
+put("idx", "images", images)
+put("idx", "labels", labels)
+put("idx", "images_gz", gzip.compress(images))
+put("idx", "short", images[:-5])
+
+for i, cfg in enumerate([
+        {"name": "c", "filters": 4, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "activation": "relu",
+         "kernel_initializer": {"module": "keras.initializers", "class_name": "HeNormal", "config": {"seed": 3}}},
+        {"filters": 2, "kernel_size": 3, "output_padding": [1, 1], "strides": 2, "data_format": "channels_first",
+         "kernel_regularizer": {"class_name": "L1L2", "config": {"l1": 0.01, "l2": 0.0}}},
+        {"units": 5, "activation": {"class_name": "leaky_relu", "config": {"negative_slope": 0.1}}, "use_bias": False,
+         "kernel_constraint": {"class_name": "MaxNorm", "config": {"max_value": 2, "axis": [0]}}}]):
+    put("layer_config", f"config_{i}", bytes([i]) + json.dumps(cfg).encode())
+put("layer_config", "not_json", b"\x00{filters: 3")
