@@ -101,14 +101,19 @@ void Layer::build(const Shape& input_shape) {
 Tensor Layer::operator()(const Tensor& input, bool training) {
   // Keras autocasts floating inputs to the layer's dtype.
   const Tensor x = input.dtype() == dtype_ ? input : input.to(dtype_);
-  check_input(x.shape());
-  if (!built_) build(x.shape());
+  {
+    std::lock_guard<std::mutex> lock(*state_mutex_);  // two threads' first calls build once
+    check_input(x.shape());
+    if (!built_) build(x.shape());
+  }
   Tensor y = call(x, training);
+  // Concurrent inference calls (predict from several threads) share the layer: only a layer with an
+  // activity regularizer records anything, under a lock.
   if (activity_regularizer_) {
     const double batch = y.ndim() > 0 ? static_cast<double>(y.shape()[0]) : 1.0;
-    activity_loss_ = activity_regularizer_(y) / (batch > 0 ? batch : 1.0);
-  } else {
-    activity_loss_ = Tensor();
+    Tensor loss = activity_regularizer_(y) / (batch > 0 ? batch : 1.0);
+    std::lock_guard<std::mutex> lock(*state_mutex_);
+    activity_loss_ = std::move(loss);
   }
   return y;
 }
@@ -183,6 +188,7 @@ std::vector<Tensor> Layer::losses() const {
   std::vector<Tensor> out;
   for (auto& v : trainable_weights())
     if (v->regularizer) out.push_back(v->regularizer(v->value));
+  std::lock_guard<std::mutex> lock(*state_mutex_);
   if (activity_loss_.defined()) out.push_back(activity_loss_);
   return out;
 }

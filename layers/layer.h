@@ -3,6 +3,7 @@
 // weights lazily from the first input's shape (or an explicit input_shape), owns Variables, reports
 // regularization losses, and serialises its config with Keras's keys.
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,7 +89,8 @@ class Layer {
   std::optional<Shape> declared_input_shape_;
   std::vector<VariablePtr> variables_;
   regularizers::Regularizer activity_regularizer_;
-  Tensor activity_loss_;
+  Tensor activity_loss_;  // of the last call (Keras's semantics), guarded by state_mutex_
+  std::shared_ptr<std::mutex> state_mutex_ = std::make_shared<std::mutex>();  // by pointer: layers are movable
 };
 
 // Keras's automatic names: "conv2d_transpose", "conv2d_transpose_1", ...

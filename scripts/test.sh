@@ -2,6 +2,7 @@
 # Installs what is missing, builds minidl and runs every test through CTest.
 #   scripts/test.sh              optimised build in build/
 #   scripts/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/
+#   scripts/test.sh --tsan       ThreadSanitizer build in build-tsan/ running the multi-threaded tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -16,8 +17,23 @@ if [ "${1:-}" = "--sanitize" ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 fi
+tests_regex=""
+if [ "${1:-}" = "--tsan" ]; then
+  build_dir=build-tsan
+  cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINIDL_TSAN=ON -DMINIDL_BUILD_BENCH=OFF -DMINIDL_BUILD_EXAMPLES=OFF)
+  tests_regex="threads"
+  # OpenBLAS is not instrumented: keep its GEMMs on the calling thread so TSan sees every access.
+  export OPENBLAS_NUM_THREADS=1 MINIDL_NUM_THREADS=2
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+fi
 jobs=$(nproc)
 cmake -S . -B "$build_dir" "${cmake_args[@]}"
+if [ -n "$tests_regex" ]; then
+  cmake --build "$build_dir" -j"$jobs" --target test_layers
+  cd "$build_dir"
+  ctest --output-on-failure -R "$tests_regex"
+  exit 0
+fi
 cmake --build "$build_dir" -j"$jobs"
 cd "$build_dir"
 ctest --output-on-failure -j"$jobs"

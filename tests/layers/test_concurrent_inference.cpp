@@ -1,0 +1,37 @@
+// Inference on one shared model from several threads at once gives the serial results (the
+// ThreadSanitizer build, scripts/test.sh --tsan, runs this file too).
+#include <thread>
+
+#include "support/fixtures.h"
+
+using namespace minidl;
+using namespace minidl::layers;
+
+TEST_CASE("one model called from 3 threads at once equals serial calls", "[layers][threads]") {
+  manual_seed(5);
+  Sequential model({.input_shape = Shape{12, 12, 2}});
+  model.add(Conv2D({.filters = 4, .kernel_size = 3, .padding = "same", .activation = "relu"}));
+  model.add(BatchNormalization());
+  model.add(MaxPooling2D());
+  model.add(Conv2DTranspose({.filters = 3, .kernel_size = 3, .strides = 2, .padding = "same", .activity_regularizer = "l2"}));
+  model.add(Dropout({.rate = 0.5}));
+  model.add(Flatten());
+  model.add(Dense({.units = 5, .activation = "softmax"}));
+  std::vector<Tensor> inputs, expected;
+  Generator gen(9);
+  for (int t = 0; t < 3; ++t) inputs.push_back(Tensor::randn({4, 12, 12, 2}, gen));
+  {
+    NoGradGuard guard;
+    for (const auto& x : inputs) expected.push_back(model(x, false));
+  }
+  std::vector<std::vector<Tensor>> got(3);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t)
+    threads.emplace_back([&, t] {
+      NoGradGuard guard;
+      for (int rep = 0; rep < 5; ++rep) got[t].push_back(model(inputs[t], false));
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 3; ++t)
+    for (const auto& y : got[t]) REQUIRE(y.to_vector<float>() == expected[t].to_vector<float>());
+}
