@@ -266,6 +266,16 @@ def dcgan_discriminator():
     ])
 
 
+def long_names():
+    """Names longer than the first column: rich wraps at spaces and cuts longer words."""
+    return keras.Sequential([
+        keras.Input((4,)),
+        layers.Dense(3, name="a_dense_layer_with_a_name_longer_than_the_column"),
+        layers.BatchNormalization(name="normalization_of_the_output"),
+        layers.Dense(2, name="abcdefghijklmnopqrstuvwxyz_0123"),
+    ], name="long_names")
+
+
 def model_record(build):
     keras.backend.clear_session()
     model = build()
@@ -307,7 +317,13 @@ def regularization():
     after_build = [float(v) for v in model.losses]
     model(pattern((3, 5, 5, 2), seed).astype(np.float32))
     after_call = [float(v) for v in model.losses]
-    return {"seed": seed, "input_shape": [3, 5, 5, 2], "after_build": after_build, "after_call": after_call}
+    model.trainable = False  # weight penalties go (trainable weights only), the activity terms stay
+    frozen = [float(v) for v in model.losses]
+    model.trainable = True
+    model.layers[0].trainable = False
+    first_frozen = [float(v) for v in model.losses]
+    return {"seed": seed, "input_shape": [3, 5, 5, 2], "after_build": after_build, "after_call": after_call,
+            "frozen": frozen, "first_layer_frozen": first_frozen}
 
 
 def main():
@@ -327,7 +343,8 @@ def main():
         "leaky_relu": leaky,
         "activation": act,
         "models": {"autoencoder": model_record(autoencoder), "dcgan_generator": model_record(dcgan_generator),
-                   "dcgan_discriminator": model_record(dcgan_discriminator)},
+                   "dcgan_discriminator": model_record(dcgan_discriminator),
+                   "long_names": model_record(long_names)},
         "config_keys": config_keys(),
         "regularization": regularization(),
     }
