@@ -53,6 +53,8 @@ nlohmann::json Dense::get_config() const {
   nlohmann::json c = Layer::get_config();
   c["units"] = options_.units;
   config::write_weight_args(c, options_);
+  // Keras's Dense writes activity_regularizer only when one is set (Layer.get_config does).
+  if (!options_.activity_regularizer) c.erase("activity_regularizer");
   return c;
 }
 

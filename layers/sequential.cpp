@@ -1,5 +1,6 @@
 #include "minidl/layers/sequential.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "minidl/core/error.h"
@@ -28,11 +29,44 @@ std::string readable_bytes(double bytes) {
   return fmt::format("{:.2f} {}", bytes, units[u]);
 }
 
-// Pads `s` to `width` display columns (box-drawing characters are one column, three bytes).
+// Display columns of UTF-8 text: one per code point ("…" is one column, three bytes).
+std::size_t columns(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Pads `s` to `width` display columns.
 std::string pad_cell(const std::string& s, std::size_t width, bool right_align) {
-  const std::size_t len = s.size();
+  const std::size_t len = columns(s);
   const std::string fill = len < width ? std::string(width - len, ' ') : "";
   return right_align ? fill + s : s + fill;
+}
+
+// Keras prints its table with rich, whose columns keep their width: a longer cell wraps at spaces
+// onto continuation lines ("conv2d_transpose" / "(Conv2DTranspose)"), and a word longer than the
+// column gets a line of its own, cut short with an ellipsis (rich's default overflow).
+std::vector<std::string> wrap_cell(const std::string& text, std::size_t width) {
+  std::vector<std::string> lines;
+  std::string line;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    std::string word = text.substr(start, end - start);
+    start = end + 1;
+    if (word.empty()) continue;
+    if (!line.empty() && line.size() + 1 + word.size() <= width) {
+      line += " " + word;
+      continue;
+    }
+    if (!line.empty()) lines.push_back(line);
+    line.clear();
+    if (word.size() > width) lines.push_back(word.substr(0, width - 1) + "…");
+    else line = word;
+  }
+  if (!line.empty() || lines.empty()) lines.push_back(line);
+  return lines;
 }
 
 std::string repeat(const char* glyph, std::size_t n) {
@@ -113,8 +147,9 @@ std::vector<VariablePtr> Sequential::weights() const {
 }
 
 std::vector<Tensor> Sequential::losses() const {
+  // A frozen model still reports its layers' activity terms (as Keras); the layers themselves
+  // leave out the penalties of weights that are not trainable.
   std::vector<Tensor> out;
-  if (!trainable()) return out;
   for (const auto& l : layers_) {
     auto w = l->losses();
     out.insert(out.end(), w.begin(), w.end());
@@ -168,20 +203,21 @@ std::string Sequential::summary_string() const {
     rows.push_back({fmt::format("{} ({})", l->name(), l->class_name()), out,
                     l->built() ? with_commas(l->count_params()) : "0 (unbuilt)"});
   }
-  std::size_t c1 = w1 - 2, c2 = w2 - 2, c3 = w3 - 2;
-  for (const auto& r : rows) {
-    c1 = std::max(c1, r[0].size());
-    c2 = std::max(c2, r[1].size());
-    c3 = std::max(c3, r[2].size());
-  }
+  // Keras's widths when the terminal is unknown (80 columns): the table is 76 wide.
+  const std::size_t c1 = w1 - 2, c2 = w2 - 2, c3 = w3 - 2;
   std::string s = fmt::format("Model: \"{}\"\n", name());
   s += "┏" + repeat("━", c1 + 2) + "┳" + repeat("━", c2 + 2) + "┳" + repeat("━", c3 + 2) + "┓\n";
   s += "┃ " + pad_cell("Layer (type)", c1, false) + " ┃ " + pad_cell("Output Shape", c2, false) + " ┃ " +
        pad_cell("Param #", c3, true) + " ┃\n";
   s += "┡" + repeat("━", c1 + 2) + "╇" + repeat("━", c2 + 2) + "╇" + repeat("━", c3 + 2) + "┩\n";
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    s += "│ " + pad_cell(rows[i][0], c1, false) + " │ " + pad_cell(rows[i][1], c2, false) + " │ " +
-         pad_cell(rows[i][2], c3, true) + " │\n";
+    const auto name_lines = wrap_cell(rows[i][0], c1), shape_lines = wrap_cell(rows[i][1], c2),
+               param_lines = wrap_cell(rows[i][2], c3);
+    const std::size_t height = std::max({name_lines.size(), shape_lines.size(), param_lines.size()});
+    auto line_of = [](const std::vector<std::string>& lines, std::size_t k) { return k < lines.size() ? lines[k] : ""; };
+    for (std::size_t k = 0; k < height; ++k)
+      s += "│ " + pad_cell(line_of(name_lines, k), c1, false) + " │ " + pad_cell(line_of(shape_lines, k), c2, false) +
+           " │ " + pad_cell(line_of(param_lines, k), c3, true) + " │\n";
     if (i + 1 < rows.size())
       s += "├" + repeat("─", c1 + 2) + "┼" + repeat("─", c2 + 2) + "┼" + repeat("─", c3 + 2) + "┤\n";
   }

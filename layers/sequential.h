@@ -37,7 +37,8 @@ class Sequential : public Layer {
   void set_path_prefix(std::string prefix) override;
   nlohmann::json get_config() const override;
 
-  // Keras's summary table: layer (type), output shape, parameter count, then the totals.
+  // Keras's summary table: layer (type), output shape, parameter count, then the totals; the layout
+  // Keras uses without a terminal (76 columns), long cells wrapped as rich wraps them.
   std::string summary_string() const;
   void summary() const;
 
