@@ -22,11 +22,6 @@ std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-// The shuffling seed of one epoch: a function of (seed, epoch) only, so resuming at initial_epoch
-// replays the same batches.
-std::uint64_t epoch_seed(std::uint64_t seed, int epoch) {
-  return splitmix64(seed ^ splitmix64(static_cast<std::uint64_t>(epoch)));
-}
 
 std::vector<std::int64_t> range(std::int64_t begin, std::int64_t end) {
   std::vector<std::int64_t> out;
@@ -81,6 +76,11 @@ class ProgbarLogger : public Callback {
 };
 
 }  // namespace
+
+// A function of (seed, epoch) only, so a run resumed at initial_epoch replays the same batches.
+std::uint64_t fit_epoch_seed(std::uint64_t seed, int epoch) {
+  return splitmix64(seed ^ splitmix64(static_cast<std::uint64_t>(epoch)));
+}
 
 OptimizerArg::OptimizerArg(std::string_view identifier) : ptr_(optim::get(identifier)) {}
 OptimizerArg::OptimizerArg(const nlohmann::json& serialized) : ptr_(optim::get(serialized)) {}
@@ -310,7 +310,7 @@ History Model::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions& o
     reset_metrics();
     Logs begin_logs;
     for (auto& c : callbacks) c->on_epoch_begin(epoch, begin_logs);
-    Generator gen(epoch_seed(seed, epoch));
+    Generator gen(fit_epoch_seed(seed, epoch));
     const auto batches = io::make_batches(n, o.batch_size, o.shuffle, gen);
     Logs epoch_logs;
     for (std::size_t b = 0; b < batches.size(); ++b) {

@@ -85,6 +85,10 @@ struct PredictOptions {
   std::int64_t batch_size = 32;
 };
 
+// The seed fit() shuffles epoch `epoch` with (Generator(fit_epoch_seed(seed, epoch)) fed to
+// io::make_batches): a function of (seed, epoch) only.
+std::uint64_t fit_epoch_seed(std::uint64_t seed, int epoch);
+
 class Model {
  public:
   explicit Model(std::shared_ptr<layers::Layer> network);

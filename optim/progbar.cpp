@@ -62,7 +62,6 @@ double Progbar::step_duration(std::int64_t current, double now) {
 }
 
 void Progbar::update(std::int64_t current, const std::map<std::string, double>& values, bool finalize) {
-  if (target_ > 0 && current >= target_) finalize = true;
   const double now = seconds_since_start();
   const double per_step = step_duration(current, now);
   if (verbose_ == 1) {

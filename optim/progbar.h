@@ -22,6 +22,7 @@ class Progbar {
   Progbar(std::int64_t target, int verbose, std::ostream& out, bool dynamic, int width = 20, double interval = 0.05);
 
   // `current` steps are done; `values` are shown as given (fit passes running means), sorted by name.
+  // Only a `finalize` update ends the line (fit finalizes at the epoch's end, after validation).
   void update(std::int64_t current, const std::map<std::string, double>& values, bool finalize = false);
 
   // Keras's formatting pieces (exposed for tests).
