@@ -381,3 +381,26 @@ TEST_CASE("Model: errors name the argument and the value") {
   REQUIRE_THROWS_WITH_ALL(none_reduction.fit(x, y, {.verbose = 0}), std::invalid_argument, "reduction='none'",
                           "scalar");
 }
+
+TEST_CASE("compile: a callable loss and metric objects by value") {
+  layers::clear_session();
+  auto [x, y] = regression_data(10);
+  auto net = regression_net();
+  optim::Model model(net);
+  model.compile({.optimizer = std::make_shared<optim::SGD>(),
+                 .loss = [](const Tensor& t, const Tensor& p) { return mean(abs(t - p), {-1}); },
+                 .metrics = {metrics::BinaryAccuracy({.threshold = 0.3, .name = "over_0.3"}), "mse"}});
+  const auto logs = model.evaluate(x, y, {.batch_size = 10, .verbose = 0});
+  NoGradGuard no_grad;
+  const auto p = (*net)(x).to_vector<double>(), t = y.to_vector<double>();
+  double mae = 0, mse = 0, over = 0;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    mae += std::abs(t[i] - p[i]) / 10;
+    mse += (t[i] - p[i]) * (t[i] - p[i]) / 10;
+    over += (t[i] == (p[i] > 0.3 ? 1.0 : 0.0)) / 10.0;
+  }
+  CHECK(logs.at("loss") == Approx(mae).epsilon(1e-6));
+  CHECK(logs.at("mse") == Approx(mse).epsilon(1e-6));
+  CHECK(logs.at("over_0.3") == Approx(over).epsilon(1e-12));
+  CHECK(model.compile_config()["loss"]["class_name"] == "Custom");
+}
