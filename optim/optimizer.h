@@ -60,6 +60,8 @@ class Optimizer {
   virtual ~Optimizer() = default;
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
+  // Movable so that an optimizer built by value can be handed over: compile({.optimizer = Adam(...)}).
+  Optimizer(Optimizer&&) = default;
 
   // Keras's apply_gradients(zip(grads, vars)) and apply(grads, vars). An undefined gradient skips its
   // variable (as Keras's None).

@@ -1,0 +1,230 @@
+#include "minidl/optim/layer_registry.h"
+
+#include <map>
+#include <mutex>
+
+#include "minidl/core/error.h"
+#include "minidl/layers/activation_layers.h"
+#include "minidl/layers/batch_normalization.h"
+#include "minidl/layers/conv2d.h"
+#include "minidl/layers/conv2d_transpose.h"
+#include "minidl/layers/dense.h"
+#include "minidl/layers/dropout.h"
+#include "minidl/layers/layer_config.h"
+#include "minidl/layers/pooling2d.h"
+#include "minidl/layers/reshaping.h"
+#include "minidl/layers/sequential.h"
+#include "minidl/layers/upsampling2d.h"
+
+namespace minidl::optim {
+
+namespace {
+
+using nlohmann::json;
+namespace cfg = layers::config;
+
+template <class L>
+std::shared_ptr<layers::Layer> share(L&& layer) {
+  return std::make_shared<std::remove_cvref_t<L>>(std::move(layer));
+}
+
+// A list of ints where JSON null means unknown (-1), as Keras writes None.
+std::vector<std::int64_t> dims_of(const json& j) {
+  std::vector<std::int64_t> d;
+  for (const auto& v : j) d.push_back(v.is_null() ? -1 : v.get<std::int64_t>());
+  return d;
+}
+
+std::shared_ptr<layers::Layer> sequential(const json& c) {
+  layers::SequentialOptions o;
+  cfg::read_common(c, o);
+  std::vector<std::shared_ptr<layers::Layer>> stack;
+  for (const auto& entry : c.value("layers", json::array())) {
+    if (entry.value("class_name", std::string()) == "InputLayer") {
+      const json& ic = entry.at("config");
+      const json shape = ic.contains("batch_shape") ? ic["batch_shape"] : ic.at("batch_input_shape");
+      auto d = dims_of(shape);
+      if (d.empty()) throw_invalid_argument("InputLayer: batch_shape is empty");
+      d.erase(d.begin());
+      o.input_shape = Shape(d.begin(), d.end());
+      continue;
+    }
+    stack.push_back(layer_from_config(entry));
+  }
+  auto model = std::make_shared<layers::Sequential>(o);
+  for (auto& l : stack) model->add(std::move(l));
+  return model;
+}
+
+std::shared_ptr<layers::Layer> batch_normalization(const json& c) {
+  layers::BatchNormalizationOptions o;
+  cfg::read_common(c, o);
+  if (c.contains("axis")) {  // Keras writes an int (or a one-element list in older files)
+    const json& a = c["axis"];
+    if (a.is_array() && a.size() != 1)
+      throw_invalid_argument("BatchNormalization: only one axis is supported, received axis={}", a.dump());
+    o.axis = (a.is_array() ? a[0] : a).get<std::int64_t>();
+  }
+  o.momentum = c.value("momentum", o.momentum);
+  o.epsilon = c.value("epsilon", o.epsilon);
+  o.center = c.value("center", o.center);
+  o.scale = c.value("scale", o.scale);
+  auto init = [&](const char* key, initializers::Initializer& target) {
+    if (c.contains(key) && !c[key].is_null()) target = initializers::Initializer::from_config(c[key]);
+  };
+  init("beta_initializer", o.beta_initializer);
+  init("gamma_initializer", o.gamma_initializer);
+  init("moving_mean_initializer", o.moving_mean_initializer);
+  init("moving_variance_initializer", o.moving_variance_initializer);
+  if (c.contains("beta_regularizer")) o.beta_regularizer = regularizers::Regularizer::from_config(c["beta_regularizer"]);
+  if (c.contains("gamma_regularizer")) o.gamma_regularizer = regularizers::Regularizer::from_config(c["gamma_regularizer"]);
+  if (c.contains("beta_constraint")) o.beta_constraint = constraints::Constraint::from_config(c["beta_constraint"]);
+  if (c.contains("gamma_constraint")) o.gamma_constraint = constraints::Constraint::from_config(c["gamma_constraint"]);
+  return share(layers::BatchNormalization(o));
+}
+
+std::shared_ptr<layers::Layer> dropout(const json& c) {
+  layers::DropoutOptions o;
+  cfg::read_common(c, o);
+  o.rate = c.at("rate").get<double>();
+  if (c.contains("seed") && !c["seed"].is_null()) o.seed = c["seed"].get<std::uint64_t>();
+  if (c.contains("noise_shape") && !c["noise_shape"].is_null()) {
+    const auto d = dims_of(c["noise_shape"]);
+    o.noise_shape = Shape(d.begin(), d.end());
+  }
+  return share(layers::Dropout(o));
+}
+
+template <class Pool>
+std::shared_ptr<layers::Layer> pooling(const json& c) {
+  layers::Pooling2DOptions o;
+  cfg::read_common(c, o);
+  if (c.contains("pool_size")) o.pool_size = cfg::int_pair(c["pool_size"]);
+  if (c.contains("strides") && !c["strides"].is_null()) o.strides = cfg::int_pair(c["strides"]);
+  o.padding = c.value("padding", o.padding);
+  o.data_format = c.value("data_format", o.data_format);
+  return share(Pool(o));
+}
+
+std::shared_ptr<layers::Layer> flatten(const json& c) {
+  layers::FlattenOptions o;
+  cfg::read_common(c, o);
+  if (c.contains("data_format") && !c["data_format"].is_null()) o.data_format = c["data_format"].get<std::string>();
+  return share(layers::Flatten(o));
+}
+
+std::shared_ptr<layers::Layer> reshape(const json& c) {
+  layers::ReshapeOptions o;
+  cfg::read_common(c, o);
+  o.target_shape = dims_of(c.at("target_shape"));
+  return share(layers::Reshape(o));
+}
+
+std::shared_ptr<layers::Layer> zero_padding(const json& c) {
+  layers::ZeroPadding2DOptions o;
+  cfg::read_common(c, o);
+  if (c.contains("padding")) {
+    const json& p = c["padding"];
+    // Keras accepts an int, a pair (symmetric rows, columns) or ((top, bottom), (left, right)).
+    if (p.is_number_integer()) o.padding = {layers::IntPair(p.get<std::int64_t>()), layers::IntPair(p.get<std::int64_t>())};
+    else if (p.is_array() && p.size() == 2 && p[0].is_number_integer())
+      o.padding = {layers::IntPair(p[0].get<std::int64_t>()), layers::IntPair(p[1].get<std::int64_t>())};
+    else if (p.is_array() && p.size() == 2) o.padding = {cfg::int_pair(p[0]), cfg::int_pair(p[1])};
+    else throw_invalid_argument("ZeroPadding2D: cannot read padding {}", p.dump());
+  }
+  o.data_format = c.value("data_format", o.data_format);
+  return share(layers::ZeroPadding2D(o));
+}
+
+std::shared_ptr<layers::Layer> upsampling(const json& c) {
+  layers::UpSampling2DOptions o;
+  cfg::read_common(c, o);
+  if (c.contains("size")) o.size = cfg::int_pair(c["size"]);
+  o.data_format = c.value("data_format", o.data_format);
+  o.interpolation = c.value("interpolation", o.interpolation);
+  return share(layers::UpSampling2D(o));
+}
+
+std::shared_ptr<layers::Layer> activation(const json& c) {
+  layers::ActivationOptions o;
+  cfg::read_common(c, o);
+  o.activation = layers::ActivationArg::from_config(c.at("activation"));
+  return share(layers::Activation(o));
+}
+
+std::shared_ptr<layers::Layer> leaky_relu(const json& c) {
+  layers::LeakyReLUOptions o;
+  cfg::read_common(c, o);
+  o.negative_slope = c.value("negative_slope", c.value("alpha", o.negative_slope));
+  return share(layers::LeakyReLU(o));
+}
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, LayerFactory> factories{
+      {"Sequential", sequential},
+      {"Dense", [](const json& c) { return share(layers::Dense::from_config(c)); }},
+      {"Conv2D", [](const json& c) { return share(layers::Conv2D::from_config(c)); }},
+      {"Conv2DTranspose", [](const json& c) { return share(layers::Conv2DTranspose::from_config(c)); }},
+      {"BatchNormalization", batch_normalization},
+      {"Dropout", dropout},
+      {"MaxPooling2D", pooling<layers::MaxPooling2D>},
+      {"AveragePooling2D", pooling<layers::AveragePooling2D>},
+      {"Flatten", flatten},
+      {"Reshape", reshape},
+      {"ZeroPadding2D", zero_padding},
+      {"UpSampling2D", upsampling},
+      {"Activation", activation},
+      {"LeakyReLU", leaky_relu},
+  };
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+}  // namespace
+
+void register_layer(const std::string& class_name, LayerFactory factory) {
+  if (class_name.empty() || !factory) throw_invalid_argument("register_layer: needs a class name and a factory");
+  auto& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  r.factories[class_name] = std::move(factory);
+}
+
+std::vector<std::string> registered_layers() {
+  auto& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  std::vector<std::string> out;
+  for (const auto& [k, v] : r.factories) out.push_back(k);
+  return out;
+}
+
+std::shared_ptr<layers::Layer> layer_from_config(const nlohmann::json& serialized) {
+  if (!serialized.is_object() || !serialized.contains("class_name") || !serialized["class_name"].is_string())
+    throw_invalid_argument("layer_from_config: expected {{\"class_name\": ..., \"config\": {{...}}}}, received {}",
+                           serialized.dump().substr(0, 200));
+  const std::string cls = serialized["class_name"].get<std::string>();
+  LayerFactory factory;
+  {
+    auto& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    auto it = r.factories.find(cls);
+    if (it == r.factories.end()) {
+      std::string known;
+      for (const auto& [k, v] : r.factories) known += (known.empty() ? "" : ", ") + k;
+      throw_invalid_argument("layer_from_config: unknown layer class '{}' (known: {}; add others with register_layer)",
+                             cls, known);
+    }
+    factory = it->second;
+  }
+  const json config = serialized.value("config", json::object());
+  try {
+    return factory(config);
+  } catch (const json::exception& e) {
+    throw_invalid_argument("layer_from_config: malformed config for layer class '{}': {}", cls, e.what());
+  }
+}
+
+}  // namespace minidl::optim

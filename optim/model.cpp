@@ -1,0 +1,376 @@
+#include "minidl/optim/model.h"
+
+#include <cmath>
+#include <iostream>
+
+#include "minidl/autograd/grad_mode.h"
+#include "minidl/autograd/ops/elementwise.h"
+#include "minidl/autograd/ops/shape.h"
+#include "minidl/core/error.h"
+#include "minidl/core/io/batching.h"
+#include "minidl/optim/progbar.h"
+#include "minidl/optim/registry.h"
+
+namespace minidl::optim {
+
+namespace {
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+
+std::vector<std::int64_t> range(std::int64_t begin, std::int64_t end) {
+  std::vector<std::int64_t> out;
+  for (std::int64_t i = begin; i < end; ++i) out.push_back(i);
+  return out;
+}
+
+Tensor rows(const Tensor& t, const std::vector<std::int64_t>& idx) {
+  return t.defined() ? io::gather_rows(t, idx) : Tensor();
+}
+
+std::int64_t num_batches(std::int64_t n, std::int64_t batch_size) { return (n + batch_size - 1) / batch_size; }
+
+void check_data(std::string_view who, const Tensor& x, const Tensor& y, const Tensor& sample_weight,
+                std::int64_t batch_size) {
+  if (!x.defined() || x.ndim() < 1)
+    throw_invalid_argument("Model.{}: x must be a tensor with a batch axis, received {}", who,
+                           x.defined() ? fmt::format("shape {}", x.shape()) : std::string("an undefined tensor"));
+  if (!y.defined() || y.ndim() < 1)
+    throw_invalid_argument("Model.{}: y must be a tensor with a batch axis, received {}", who,
+                           y.defined() ? fmt::format("shape {}", y.shape()) : std::string("an undefined tensor"));
+  if (x.shape()[0] != y.shape()[0])
+    throw_invalid_argument("Model.{}: x and y must hold the same number of samples, received x of shape {} and y of "
+                           "shape {}",
+                           who, x.shape(), y.shape());
+  if (sample_weight.defined() && (sample_weight.ndim() < 1 || sample_weight.shape()[0] != x.shape()[0]))
+    throw_invalid_argument("Model.{}: sample_weight must hold one weight per sample ({}), received shape {}", who,
+                           x.shape()[0], sample_weight.shape());
+  if (batch_size < 1) throw_invalid_argument("Model.{}: batch_size must be >= 1, received batch_size={}", who, batch_size);
+}
+
+// Keras's ProgbarLogger: "Epoch i/n" headers and one progress bar per epoch.
+class ProgbarLogger : public Callback {
+ public:
+  ProgbarLogger(int verbose, int epochs, std::int64_t steps, std::ostream& out)
+      : verbose_(verbose), epochs_(epochs), steps_(steps), out_(out), dynamic_(is_terminal(out)) {}
+  void on_epoch_begin(int epoch, Logs&) override {
+    if (epochs_ > 1) out_ << "Epoch " << epoch + 1 << "/" << epochs_ << "\n" << std::flush;
+    bar_ = std::make_unique<Progbar>(steps_, verbose_, out_, dynamic_);
+  }
+  void on_train_batch_end(int batch, Logs& logs) override {
+    if (verbose_ == 1) bar_->update(batch + 1, logs);
+  }
+  void on_epoch_end(int, Logs& logs) override { bar_->update(steps_, logs, true); }
+
+ private:
+  int verbose_, epochs_;
+  std::int64_t steps_;
+  std::ostream& out_;
+  bool dynamic_;
+  std::unique_ptr<Progbar> bar_;
+};
+
+}  // namespace
+
+// A function of (seed, epoch) only, so a run resumed at initial_epoch replays the same batches.
+std::uint64_t fit_epoch_seed(std::uint64_t seed, int epoch) {
+  return splitmix64(seed ^ splitmix64(static_cast<std::uint64_t>(epoch)));
+}
+
+OptimizerArg::OptimizerArg(std::string_view identifier) : ptr_(optim::get(identifier)) {}
+OptimizerArg::OptimizerArg(const nlohmann::json& serialized) : ptr_(optim::get(serialized)) {}
+
+Model::Model(std::shared_ptr<layers::Layer> network) : network_(std::move(network)) {
+  if (!network_) throw_invalid_argument("Model: received a null layer");
+  if (auto s = network_->declared_input_shape()) {
+    std::vector<std::int64_t> d{-1};
+    d.insert(d.end(), s->begin(), s->end());
+    input_shape_ = Shape(d.begin(), d.end());
+  }
+}
+
+Optimizer& Model::optimizer() const {
+  require_compiled("optimizer");
+  return *optimizer_;
+}
+
+void Model::require_compiled(std::string_view who) const {
+  if (!optimizer_)
+    throw_invalid_argument("Model.{}: you must call `compile()` before using the model for training", who);
+}
+
+void Model::compile(CompileOptions options) {
+  if (!options.optimizer.get()) throw_invalid_argument("Model.compile: the optimizer is null");
+  for (const auto& m : options.metrics)
+    if (!m.metric() && !::minidl::metrics::is_accuracy_identifier(m.identifier())) ::minidl::metrics::get_metric(m.identifier());  // unknown names fail now
+  optimizer_ = options.optimizer.get();
+  loss_ = std::move(options.loss);
+  metric_args_ = std::move(options.metrics);
+  metrics_.clear();
+  metrics_resolved_ = false;
+}
+
+void Model::note_input(const Tensor& x) {
+  if (input_shape_) return;
+  std::vector<std::int64_t> d = x.shape().dims();
+  d[0] = -1;
+  input_shape_ = Shape(d.begin(), d.end());
+}
+
+void Model::build(const Shape& input_shape) {
+  network_->build(input_shape);
+  std::vector<std::int64_t> d = input_shape.dims();
+  if (!d.empty()) d[0] = -1;
+  input_shape_ = Shape(d.begin(), d.end());
+}
+
+Tensor Model::operator()(const Tensor& x, bool training) {
+  note_input(x);
+  return (*network_)(x, training);
+}
+
+Tensor Model::total_loss(const Tensor& y, const Tensor& y_pred, const Tensor& sample_weight) const {
+  if (!loss_)
+    throw_invalid_argument("Model: no loss to optimize; pass `loss` to compile(), e.g. compile({{.loss = \"mse\"}})");
+  Tensor loss = loss_(y, y_pred, sample_weight);
+  if (loss.numel() != 1)
+    throw_invalid_argument("Model: the loss '{}' returned shape {} with reduction='{}'; training needs a scalar "
+                           "(use 'sum_over_batch_size' or 'sum')",
+                           loss_.name(), loss.shape(), loss_.reduction());
+  if (loss.ndim() != 0) loss = loss.reshape(Shape{});
+  // Keras: total = compiled loss + sum(model.losses).
+  Tensor reg;
+  for (const Tensor& r : network_->losses()) {
+    const Tensor rr = r.dtype() == loss.dtype() ? r : r.to(loss.dtype());
+    reg = reg.defined() ? reg + rr : rr;
+  }
+  return reg.defined() ? loss + reg.reshape(Shape{}) : loss;
+}
+
+void Model::resolve_metrics(const Tensor& y, const Tensor& y_pred) {
+  if (metrics_resolved_) return;
+  const std::string loss_name = canonical_loss_name(loss_.identifier().empty() ? loss_.class_name() : loss_.identifier());
+  metrics_.clear();
+  for (const auto& m : metric_args_) {
+    if (m.metric()) metrics_.push_back(m.metric());
+    else if (::minidl::metrics::is_accuracy_identifier(m.identifier()))
+      metrics_.push_back(::minidl::metrics::resolve_accuracy(m.identifier(), loss_name, y.shape(), y_pred.shape()));
+    else metrics_.push_back(::minidl::metrics::get_metric(m.identifier()));
+  }
+  metrics_resolved_ = true;
+}
+
+void Model::update_metrics(const Tensor& y, const Tensor& y_pred, const Tensor& sample_weight) {
+  resolve_metrics(y, y_pred);
+  for (auto& m : metrics_) m->update_state(y, y_pred, sample_weight);
+}
+
+void Model::reset_metrics() {
+  loss_tracker_.reset_state();
+  for (auto& m : metrics_) m->reset_state();
+}
+
+Logs Model::metric_logs() const {
+  Logs logs{{"loss", loss_tracker_.result()}};
+  for (const auto& m : metrics_) logs[m->name()] = m->result();
+  return logs;
+}
+
+Logs Model::train_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
+  note_input(x);
+  const auto variables = network_->trainable_weights();
+  for (const auto& v : variables) v->value.zero_grad();
+  Tensor y_pred = (*network_)(x, true);
+  Tensor loss = total_loss(y, y_pred, sample_weight);
+  if (loss.requires_grad()) {
+    loss.backward();
+    optimizer_->step(variables);
+  }
+  {
+    NoGradGuard no_grad;
+    loss_tracker_.update_value(loss.item(), static_cast<double>(x.shape()[0]));
+    update_metrics(y, y_pred.detach(), sample_weight);
+  }
+  return metric_logs();
+}
+
+Logs Model::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
+  require_compiled("train_on_batch");
+  check_data("train_on_batch", x, y, sample_weight, 1);
+  reset_metrics();
+  return train_step(x, y, sample_weight);
+}
+
+Logs Model::test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
+  require_compiled("test_on_batch");
+  check_data("test_on_batch", x, y, sample_weight, 1);
+  return run_evaluation(x, y, sample_weight, x.shape()[0], 0, nullptr);
+}
+
+Logs Model::run_evaluation(const Tensor& x, const Tensor& y, const Tensor& sample_weight, std::int64_t batch_size,
+                           int verbose, std::ostream* out) {
+  NoGradGuard no_grad;
+  note_input(x);
+  reset_metrics();
+  const std::int64_t n = x.shape()[0];
+  const std::int64_t steps = num_batches(n, batch_size);
+  std::ostream& stream = out ? *out : std::cout;
+  Progbar bar(steps, verbose, stream, is_terminal(stream));
+  for (std::int64_t b = 0; b < steps; ++b) {
+    const auto idx = range(b * batch_size, std::min(n, (b + 1) * batch_size));
+    const Tensor xb = rows(x, idx), yb = rows(y, idx), wb = rows(sample_weight, idx);
+    const Tensor y_pred = (*network_)(xb, false);
+    loss_tracker_.update_value(total_loss(yb, y_pred, wb).item(), static_cast<double>(idx.size()));
+    update_metrics(yb, y_pred, wb);
+    if (verbose == 1) bar.update(b + 1, metric_logs());
+  }
+  const Logs logs = metric_logs();
+  if (verbose) bar.update(steps, logs, true);
+  return logs;
+}
+
+Logs Model::evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& o) {
+  require_compiled("evaluate");
+  check_data("evaluate", x, y, o.sample_weight, o.batch_size);
+  return run_evaluation(x, y, o.sample_weight, o.batch_size, o.verbose, o.output);
+}
+
+Tensor Model::predict(const Tensor& x, const PredictOptions& o) {
+  if (!x.defined() || x.ndim() < 1)
+    throw_invalid_argument("Model.predict: x must be a tensor with a batch axis");
+  if (o.batch_size < 1)
+    throw_invalid_argument("Model.predict: batch_size must be >= 1, received batch_size={}", o.batch_size);
+  NoGradGuard no_grad;
+  note_input(x);
+  const std::int64_t n = x.shape()[0];
+  std::vector<Tensor> outputs;
+  for (std::int64_t b = 0; b < num_batches(n, o.batch_size); ++b)
+    outputs.push_back((*network_)(rows(x, range(b * o.batch_size, std::min(n, (b + 1) * o.batch_size))), false));
+  if (outputs.empty()) throw_invalid_argument("Model.predict: x holds no samples (shape {})", x.shape());
+  return outputs.size() == 1 ? outputs.front() : concat(outputs, 0);
+}
+
+History Model::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions& o) {
+  require_compiled("fit");
+  check_data("fit", x_all, y_all, o.sample_weight, o.batch_size);
+  if (o.epochs < 0) throw_invalid_argument("Model.fit: epochs must be >= 0, received epochs={}", o.epochs);
+  if (o.initial_epoch < 0)
+    throw_invalid_argument("Model.fit: initial_epoch must be >= 0, received initial_epoch={}", o.initial_epoch);
+  if (o.verbose < 0 || o.verbose > 2)
+    throw_invalid_argument("Model.fit: verbose must be 0, 1 or 2, received verbose={}", o.verbose);
+  if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
+    throw_invalid_argument("Model.fit: validation_split must be in [0, 1), received validation_split={}",
+                           o.validation_split);
+
+  // Keras's train_validation_split: the last fraction, before shuffling; validation_data wins.
+  Tensor x = x_all, y = y_all, w = o.sample_weight, vx, vy, vw;
+  const std::int64_t total = x_all.shape()[0];
+  if (o.validation_data) {
+    vx = o.validation_data->first;
+    vy = o.validation_data->second;
+    check_data("fit (validation_data)", vx, vy, Tensor(), o.batch_size);
+  } else if (o.validation_split > 0.0) {
+    const auto split_at = static_cast<std::int64_t>(std::floor(static_cast<double>(total) * (1.0 - o.validation_split)));
+    if (split_at <= 0 || split_at >= total)
+      throw_invalid_argument("Model.fit: validation_split={} leaves {} training and {} validation samples out of {}; "
+                             "both must be non-empty",
+                             o.validation_split, split_at, total - split_at, total);
+    const auto train_idx = range(0, split_at), val_idx = range(split_at, total);
+    x = rows(x_all, train_idx), y = rows(y_all, train_idx), w = rows(o.sample_weight, train_idx);
+    vx = rows(x_all, val_idx), vy = rows(y_all, val_idx), vw = rows(o.sample_weight, val_idx);
+  }
+  const std::int64_t n = x.shape()[0];
+  if (n == 0) throw_invalid_argument("Model.fit: x holds no samples");
+  const std::int64_t steps = num_batches(n, o.batch_size);
+  const std::uint64_t seed = o.seed ? *o.seed : default_generator().next_u64();
+
+  std::vector<CallbackPtr> callbacks;
+  for (const auto& c : o.callbacks) callbacks.push_back(c.get());
+  auto history = std::make_shared<History>();
+  callbacks.push_back(history);
+  std::ostream& out = o.output ? *o.output : std::cout;
+  if (o.verbose) callbacks.push_back(std::make_shared<ProgbarLogger>(o.verbose, o.epochs, steps, out));
+  for (auto& c : callbacks) c->set_model(this);
+  struct Detach {  // callbacks must not keep a pointer to the model after fit
+    std::vector<CallbackPtr>& list;
+    ~Detach() {
+      for (auto& c : list) c->set_model(nullptr);
+    }
+  } detach{callbacks};
+
+  stop_training = false;
+  Logs train_logs;
+  for (auto& c : callbacks) c->on_train_begin(train_logs);
+  for (int epoch = o.initial_epoch; epoch < o.epochs; ++epoch) {
+    reset_metrics();
+    Logs begin_logs;
+    for (auto& c : callbacks) c->on_epoch_begin(epoch, begin_logs);
+    Generator gen(fit_epoch_seed(seed, epoch));
+    const auto batches = io::make_batches(n, o.batch_size, o.shuffle, gen);
+    Logs epoch_logs;
+    for (std::size_t b = 0; b < batches.size(); ++b) {
+      Logs batch_logs;
+      for (auto& c : callbacks) c->on_train_batch_begin(static_cast<int>(b), batch_logs);
+      batch_logs = train_step(rows(x, batches[b]), rows(y, batches[b]), rows(w, batches[b]));
+      for (auto& c : callbacks) c->on_train_batch_end(static_cast<int>(b), batch_logs);
+      epoch_logs = batch_logs;
+      if (stop_training) break;
+    }
+    if (vx.defined()) {
+      const Logs val = run_evaluation(vx, vy, vw, o.batch_size, 0, nullptr);
+      for (const auto& [k, v] : val) epoch_logs["val_" + k] = v;
+    }
+    for (auto& c : callbacks) c->on_epoch_end(epoch, epoch_logs);
+    train_logs = epoch_logs;
+    if (stop_training) break;
+  }
+  for (auto& c : callbacks) c->on_train_end(train_logs);
+  history->set_model(nullptr);
+  history_ = *history;
+  return *history;
+}
+
+nlohmann::json Model::compile_config() const {
+  if (!optimizer_) return nullptr;
+  nlohmann::json metrics = nlohmann::json::array();
+  for (const auto& m : metric_args_) {
+    if (!m.metric()) metrics.push_back(m.identifier());
+    else
+      metrics.push_back({{"module", "keras.metrics"},
+                         {"class_name", m.metric()->class_name()},
+                         {"config", m.metric()->get_config()},
+                         {"registered_name", nullptr}});
+  }
+  nlohmann::json loss = nullptr;
+  if (loss_) loss = loss_.identifier().empty() ? loss_.serialize() : nlohmann::json(loss_.identifier());
+  return {{"optimizer", optimizer_->serialize()},
+          {"loss", loss},
+          {"loss_weights", nullptr},
+          {"metrics", metrics},
+          {"weighted_metrics", nullptr},
+          {"run_eagerly", false},
+          {"steps_per_execution", 1},
+          {"jit_compile", false}};
+}
+
+nlohmann::json Model::to_json() const {
+  nlohmann::json build = nullptr;
+  if (input_shape_) {
+    nlohmann::json shape = nlohmann::json::array();
+    for (auto d : input_shape_->dims()) shape.push_back(d < 0 ? nlohmann::json(nullptr) : nlohmann::json(d));
+    build = {{"input_shape", shape}};
+  }
+  return {{"module", "keras"},
+          {"class_name", network_->class_name()},
+          {"config", network_->get_config()},
+          {"registered_name", nullptr},
+          {"build_config", build},
+          {"compile_config", compile_config()}};
+}
+
+}  // namespace minidl::optim

@@ -1,0 +1,171 @@
+#pragma once
+// Keras's Model training API over any layer (usually a Sequential): compile, fit, evaluate,
+// predict, train_on_batch, test_on_batch, with Keras 3's semantics:
+//  - the objective is loss(y, y_pred, sample_weight) + sum of the layer's losses() (regularization);
+//  - fit calls the layer with training=true (Dropout, BatchNormalization), evaluate/predict with
+//    training=false; predict records no graph (NoGradGuard);
+//  - logged "loss" is the running mean of batch losses weighted by batch size (Keras's loss
+//    tracker), metrics are running over the epoch; evaluate reports the same over its batches;
+//  - validation_split takes the LAST fraction of the samples, before any shuffling;
+//  - shuffling draws from a Generator seeded by (seed, epoch), so a run resumed at initial_epoch
+//    sees the same batches as an uninterrupted one.
+// Saving lives in optim/saving.h (Model::save, save_weights, load_weights, optim::load_model).
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "minidl/layers/layer.h"
+#include "minidl/optim/callbacks.h"
+#include "minidl/optim/losses.h"
+#include "minidl/optim/metrics.h"
+#include "minidl/optim/optimizer.h"
+
+namespace minidl::optim {
+
+// compile()'s optimizer: a Keras name ("adam"), a serialized optimizer, a shared optimizer, or an
+// optimizer object by value (optim::Adam({.learning_rate = 1e-3})).
+class OptimizerArg {
+ public:
+  OptimizerArg(std::string_view identifier);
+  OptimizerArg(const char* identifier) : OptimizerArg(std::string_view(identifier)) {}
+  OptimizerArg(const std::string& identifier) : OptimizerArg(std::string_view(identifier)) {}
+  OptimizerArg(const nlohmann::json& serialized);
+  template <class O>
+    requires std::is_base_of_v<Optimizer, O>
+  OptimizerArg(std::shared_ptr<O> optimizer) : ptr_(std::move(optimizer)) {}
+  template <class O>
+    requires std::is_base_of_v<Optimizer, O>
+  OptimizerArg(std::unique_ptr<O> optimizer) : ptr_(std::move(optimizer)) {}
+  template <class O>
+    requires(std::is_base_of_v<Optimizer, std::remove_cvref_t<O>> && !std::is_lvalue_reference_v<O>)
+  OptimizerArg(O&& optimizer) : ptr_(std::make_shared<std::remove_cvref_t<O>>(std::move(optimizer))) {}
+  const std::shared_ptr<Optimizer>& get() const { return ptr_; }
+
+ private:
+  std::shared_ptr<Optimizer> ptr_;
+};
+
+struct CompileOptions {
+  OptimizerArg optimizer = "rmsprop";  // Keras's default
+  Loss loss{};
+  std::vector<::minidl::metrics::MetricArg> metrics{};
+};
+
+struct FitOptions {
+  std::int64_t batch_size = 32;
+  int epochs = 1;
+  int verbose = 1;  // 0 silent, 1 progress bar, 2 one line per epoch
+  std::vector<CallbackArg> callbacks{};
+  double validation_split = 0.0;
+  std::optional<std::pair<Tensor, Tensor>> validation_data{};
+  bool shuffle = true;
+  Tensor sample_weight{};  // one weight per sample (optional)
+  int initial_epoch = 0;
+  std::optional<std::uint64_t> seed{};  // unset: drawn once from minidl::default_generator()
+  std::ostream* output = nullptr;       // progress output; nullptr = std::cout
+};
+
+struct EvaluateOptions {
+  std::int64_t batch_size = 32;
+  int verbose = 1;
+  Tensor sample_weight{};
+  std::ostream* output = nullptr;
+};
+
+struct PredictOptions {
+  std::int64_t batch_size = 32;
+};
+
+// The seed fit() shuffles epoch `epoch` with (Generator(fit_epoch_seed(seed, epoch)) fed to
+// io::make_batches): a function of (seed, epoch) only.
+std::uint64_t fit_epoch_seed(std::uint64_t seed, int epoch);
+
+class Model {
+ public:
+  explicit Model(std::shared_ptr<layers::Layer> network);
+  // Takes a layer object by value: Model(std::move(sequential)).
+  template <class L>
+    requires(std::is_base_of_v<layers::Layer, std::remove_cvref_t<L>> && !std::is_lvalue_reference_v<L>)
+  explicit Model(L&& layer) : Model(std::shared_ptr<layers::Layer>(std::make_shared<std::remove_cvref_t<L>>(std::move(layer)))) {}
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+  Model(Model&&) = default;
+  Model& operator=(Model&&) = default;
+
+  void compile(CompileOptions options);
+  bool compiled() const { return optimizer_ != nullptr; }
+
+  History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  // {"loss": ..., metric names...}.
+  Logs evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& options = {});
+  Tensor predict(const Tensor& x, const PredictOptions& options = {});
+  // One optimizer step on one batch; returns that batch's loss and metrics (metrics reset first, as
+  // tf.keras's reset_metrics=True).
+  Logs train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
+  Logs test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
+  // Calls the layer (records the graph unless under NoGradGuard).
+  Tensor operator()(const Tensor& x, bool training = false);
+  // Builds the layer for inputs of `input_shape` (batch axis included, -1 for unknown).
+  void build(const Shape& input_shape);
+
+  layers::Layer& network() const { return *network_; }
+  const std::shared_ptr<layers::Layer>& network_ptr() const { return network_; }
+  Optimizer& optimizer() const;
+  const Loss& loss() const { return loss_; }
+  // The compiled metrics (an "accuracy" is resolved at the first batch: listed from then on).
+  std::vector<::minidl::metrics::MetricPtr> metrics() const { return metrics_; }
+  std::vector<VariablePtr> weights() const { return network_->weights(); }
+  std::vector<VariablePtr> trainable_weights() const { return network_->trainable_weights(); }
+  std::vector<Tensor> get_weights() const { return network_->get_weights(); }
+  void set_weights(const std::vector<Tensor>& values) { network_->set_weights(values); }
+  // The input shape (batch axis -1) the model was built or called with, if known.
+  const std::optional<Shape>& input_shape() const { return input_shape_; }
+  const History& history() const { return history_; }
+
+  // Keras's get_config() of the network wrapped as {"module", "class_name", "config", ...} plus
+  // "build_config" and "compile_config" (optimizer serialized, loss, metrics).
+  nlohmann::json to_json() const;
+  nlohmann::json compile_config() const;
+
+  // In saving.cpp: weights as safetensors named by weight path; the whole model (architecture JSON,
+  // weights, optimizer state) as one atomic safetensors file, or a folder holding it.
+  void save_weights(const std::filesystem::path& path) const;
+  void load_weights(const std::filesystem::path& path);
+  void save(const std::filesystem::path& path) const;
+
+  // Set by callbacks to end fit() after the current batch (TerminateOnNaN) or epoch.
+  bool stop_training = false;
+
+ private:
+  Tensor total_loss(const Tensor& y, const Tensor& y_pred, const Tensor& sample_weight) const;
+  void resolve_metrics(const Tensor& y, const Tensor& y_pred);
+  void update_metrics(const Tensor& y, const Tensor& y_pred, const Tensor& sample_weight);
+  void reset_metrics();
+  Logs metric_logs() const;
+  void require_compiled(std::string_view who) const;
+  void note_input(const Tensor& x);
+  Logs run_evaluation(const Tensor& x, const Tensor& y, const Tensor& sample_weight, std::int64_t batch_size,
+                      int verbose, std::ostream* out);
+  Logs train_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight);
+
+  std::shared_ptr<layers::Layer> network_;
+  std::shared_ptr<Optimizer> optimizer_;
+  Loss loss_;
+  std::vector<::minidl::metrics::MetricArg> metric_args_;
+  std::vector<::minidl::metrics::MetricPtr> metrics_;
+  bool metrics_resolved_ = false;
+  ::minidl::metrics::Mean loss_tracker_{"loss"};
+  std::optional<Shape> input_shape_;
+  History history_;
+};
+
+}  // namespace minidl::optim

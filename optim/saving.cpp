@@ -1,0 +1,162 @@
+#include "minidl/optim/saving.h"
+
+#include <map>
+#include <span>
+#include <string>
+
+#include "minidl/core/error.h"
+#include "minidl/core/io/file_util.h"
+#include "minidl/core/io/safetensors.h"
+#include "minidl/optim/layer_registry.h"
+
+namespace minidl::optim {
+
+namespace {
+
+constexpr const char* kFormat = "minidl.model";
+constexpr const char* kFormatVersion = "1";
+constexpr const char* kOptimizerPrefix = "optimizer/";
+constexpr const char* kModelFileName = "model.safetensors";
+
+bool is_folder_path(const std::filesystem::path& path) {
+  const std::string s = path.string();
+  return std::filesystem::is_directory(path) || (!s.empty() && (s.back() == '/' || s.back() == '\\'));
+}
+
+io::NamedTensors named_weights(const Model& model, std::string_view who) {
+  io::NamedTensors out;
+  std::map<std::string, int> seen;
+  for (const auto& v : model.weights()) {
+    if (seen[v->path]++)
+      throw_invalid_argument("{}: two weights share the path '{}'; give the layers unique names", who, v->path);
+    out.emplace_back(v->path, v->value.detach());
+  }
+  return out;
+}
+
+// Checks every entry against the model's weights before changing any, so a bad file leaves the
+// model as it was.
+void assign_weights(const Model& model, const io::NamedTensors& named, const std::filesystem::path& file,
+                    std::string_view who) {
+  const auto weights = model.weights();
+  if (weights.empty() && !named.empty())
+    throw_runtime_error("{}: '{}' holds {} weights but the model has none yet; build the model (call it once or give "
+                        "it an input_shape) before loading",
+                        who, file.string(), named.size());
+  std::map<std::string, const Tensor*> by_name;
+  for (const auto& [name, t] : named) by_name[name] = &t;
+  std::vector<std::pair<VariablePtr, Tensor>> updates;
+  for (const auto& v : weights) {
+    auto it = by_name.find(v->path);
+    if (it == by_name.end())
+      throw_runtime_error("{}: '{}' has no tensor for the model's weight '{}' (shape {})", who, file.string(), v->path,
+                          v->value.shape());
+    const Tensor& t = *it->second;
+    if (t.shape() != v->value.shape())
+      throw_runtime_error("{}: in '{}', weight '{}' has shape {} but the model's weight has shape {}", who,
+                          file.string(), v->path, t.shape(), v->value.shape());
+    updates.emplace_back(v, t.dtype() == v->value.dtype() ? t : t.to(v->value.dtype()).detach());
+    by_name.erase(it);
+  }
+  if (!by_name.empty())
+    throw_runtime_error("{}: '{}' holds the tensor '{}', which matches no weight of the model", who, file.string(),
+                        by_name.begin()->first);
+  for (auto& [v, t] : updates) v->value.copy_(t);
+}
+
+}  // namespace
+
+std::filesystem::path model_file(const std::filesystem::path& path) {
+  return is_folder_path(path) ? path / kModelFileName : path;
+}
+
+void Model::save_weights(const std::filesystem::path& path) const {
+  io::save_safetensors(path, named_weights(*this, "Model.save_weights"), {{"format", "minidl.weights"}});
+}
+
+void Model::load_weights(const std::filesystem::path& path) {
+  const auto contents = io::load_safetensors(path);
+  assign_weights(*this, contents.tensors, path, "Model.load_weights");
+}
+
+void Model::save(const std::filesystem::path& path) const {
+  io::NamedTensors tensors = named_weights(*this, "Model.save");
+  if (optimizer_)
+    for (auto& [key, t] : optimizer_->state()) tensors.emplace_back(kOptimizerPrefix + key, t);
+  const nlohmann::json config = to_json();
+  const std::filesystem::path file = model_file(path);
+  if (is_folder_path(path)) {
+    std::filesystem::create_directories(path);
+    io::AtomicFileWriter writer(path / "config.json", "Model.save");
+    const std::string text = config.dump(2) + "\n";
+    writer.write(std::as_bytes(std::span(text.data(), text.size())));
+    writer.commit();
+  }
+  io::save_safetensors(file, tensors,
+                       {{"format", kFormat}, {"format_version", kFormatVersion}, {"config", config.dump()}});
+}
+
+Model load_model(const std::filesystem::path& path, const LoadModelOptions& options) {
+  const std::filesystem::path file = model_file(path);
+  const auto contents = io::load_safetensors(file);  // names the file on any I/O or format error
+  auto meta = [&](const char* key) -> std::string {
+    auto it = contents.metadata.find(key);
+    return it == contents.metadata.end() ? std::string() : it->second;
+  };
+  if (meta("format") != kFormat)
+    throw_runtime_error("load_model: '{}' is not a minidl model file (its metadata has format '{}', expected '{}'); "
+                        "weight files are read with Model::load_weights",
+                        file.string(), meta("format"), kFormat);
+  if (meta("format_version") != kFormatVersion)
+    throw_runtime_error("load_model: '{}' has format_version '{}', this minidl reads version {}", file.string(),
+                        meta("format_version"), kFormatVersion);
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(meta("config"));
+  } catch (const nlohmann::json::exception& e) {
+    throw_runtime_error("load_model: '{}' has a malformed model config: {}", file.string(), e.what());
+  }
+  try {
+    if (!config.is_object()) throw_invalid_argument("the config is not a JSON object");
+    Model model(layer_from_config(config));
+    const nlohmann::json build = config.value("build_config", nlohmann::json());
+    if (build.is_object() && build.contains("input_shape") && !model.network().built()) {
+      std::vector<std::int64_t> d;
+      for (const auto& v : build["input_shape"]) d.push_back(v.is_null() ? -1 : v.get<std::int64_t>());
+      model.build(Shape(d.begin(), d.end()));
+    }
+    io::NamedTensors weights;
+    std::vector<std::pair<std::string, Tensor>> state;
+    const std::string prefix = kOptimizerPrefix;
+    for (const auto& [name, t] : contents.tensors) {
+      if (name.rfind(prefix, 0) == 0) state.emplace_back(name.substr(prefix.size()), t);
+      else weights.emplace_back(name, t);
+    }
+    assign_weights(model, weights, file, "load_model");
+
+    const nlohmann::json cc = config.value("compile_config", nlohmann::json());
+    if (options.compile && cc.is_object()) {
+      CompileOptions co{.optimizer = OptimizerArg(cc.at("optimizer"))};
+      if (cc.contains("loss") && !cc["loss"].is_null()) co.loss = Loss::from_config(cc["loss"]);
+      for (const auto& m : cc.value("metrics", nlohmann::json::array())) {
+        if (m.is_string()) co.metrics.emplace_back(m.get<std::string>());
+        else co.metrics.emplace_back(metrics::metric_from_config(m));
+      }
+      model.compile(std::move(co));
+      // Slots exist for the variables the optimizer had updated: create exactly those, then restore.
+      std::vector<VariablePtr> with_slots;
+      for (const auto& v : model.trainable_weights())
+        for (const auto& [key, t] : state)
+          if (key.rfind(v->path + "/", 0) == 0) {
+            with_slots.push_back(v);
+            break;
+          }
+      model.optimizer().load_state(state, with_slots);
+    }
+    return model;
+  } catch (const std::exception& e) {
+    throw_runtime_error("load_model: cannot rebuild the model saved in '{}': {}", file.string(), e.what());
+  }
+}
+
+}  // namespace minidl::optim
