@@ -280,6 +280,9 @@ SafetensorsContents parse_safetensors(std::span<const std::byte> bytes, std::str
   } catch (const nlohmann::json::parse_error& e) {
     fail(origin, "the JSON header (file offsets 8..{}) does not parse: error near file offset {}: {}", 8 + header_len,
          8 + e.byte - (e.byte > 0 ? 1 : 0), e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // Well-formed JSON the parser still rejects, e.g. a number too large for a double.
+    fail(origin, "the JSON header (file offsets 8..{}) cannot be read: {}", 8 + header_len, e.what());
   }
   if (watch.max_depth > kMaxJsonDepth)
     fail(origin, "the JSON header nests {} levels deep; a safetensors header has 3 (at most {} accepted)",

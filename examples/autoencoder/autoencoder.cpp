@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include <minidl/optim/adam.h>
+#include <minidl/optim/model.h>
 
 #include "common/images.h"
 
@@ -29,23 +30,6 @@ Tensor add_noise(const Tensor& images, double factor, Generator& gen) {
   return clip(images + Tensor::randn(images.shape(), gen, images.dtype()) * factor, 0.0, 1.0);
 }
 
-namespace {
-
-// Keras's evaluate: the mean over batches weighted by batch size, in inference mode.
-double evaluate_bce(Sequential& model, const Tensor& inputs, const Tensor& targets, std::int64_t batch_size) {
-  NoGradGuard guard;
-  Generator unused(0);
-  double total = 0;
-  const std::int64_t n = inputs.shape()[0];
-  for (const auto& idx : io::make_batches(n, batch_size, false, unused)) {
-    const Tensor pred = model(io::gather_rows(inputs, idx), false);
-    total += mean(losses::binary_crossentropy(io::gather_rows(targets, idx), pred)).item() * double(idx.size());
-  }
-  return total / double(n);
-}
-
-}  // namespace
-
 AutoencoderResult train_autoencoder(const AutoencoderOptions& o) {
   manual_seed(o.seed);
   const auto train = io::load_fashion_mnist("train", o.data_dir, o.limit);
@@ -54,53 +38,32 @@ AutoencoderResult train_autoencoder(const AutoencoderOptions& o) {
   const Tensor train_in = o.denoise ? add_noise(train.images, o.noise_factor, rng) : train.images;
   const Tensor test_in = o.denoise ? add_noise(test.images, o.noise_factor, rng) : test.images;
 
-  auto model = make_autoencoder();
-  optim::Adam optimizer;
-  const auto vars = model->trainable_weights();
+  // As keras.io: compile(optimizer="adam", loss="binary_crossentropy"), fit(..., shuffle=True,
+  // validation_data=(x_test, x_test)).
+  optim::Model model(make_autoencoder());
+  model.compile({.optimizer = optim::Adam(), .loss = "binary_crossentropy"});
+  const auto start = std::chrono::steady_clock::now();
+  const auto history = model.fit(train_in, train.images,
+                                 {.batch_size = o.batch_size,
+                                  .epochs = o.epochs,
+                                  .verbose = o.verbose,
+                                  .validation_data = std::pair{test_in, test.images},
+                                  .shuffle = true,
+                                  .seed = o.seed});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   AutoencoderResult result;
-  const std::int64_t n = train.images.shape()[0];
-  std::int64_t steps_total = 0;
-  double train_seconds = 0;
-  for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-    if (o.verbose) fmt::print("Epoch {}/{}\n", epoch, o.epochs);
-    const auto batches = io::make_batches(n, o.batch_size, true, rng);
-    double loss_sum = 0;
-    const auto start = std::chrono::steady_clock::now();
-    for (std::size_t i = 0; i < batches.size(); ++i) {
-      const Tensor x = io::gather_rows(train_in, batches[i]), y = io::gather_rows(train.images, batches[i]);
-      optimizer.zero_grad(vars);
-      const Tensor loss = mean(losses::binary_crossentropy(y, (*model)(x, true)));
-      loss.backward();
-      optimizer.step(vars);
-      loss_sum += loss.item();
-      if (o.verbose == 1)
-        fmt::print("\r{:>4}/{} - loss: {:.4f}", i + 1, batches.size(), loss_sum / double(i + 1));
-    }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    train_seconds += secs;
-    steps_total += static_cast<std::int64_t>(batches.size());
-    result.train_loss.push_back(loss_sum / double(batches.size()));
-    result.test_loss.push_back(evaluate_bce(*model, test_in, test.images, o.batch_size));
-    if (o.verbose)
-      fmt::print("{}{:.0f}s {:.0f}ms/step - loss: {:.4f} - test_loss: {:.4f}\n", o.verbose == 1 ? "\n" : "", secs,
-                 1e3 * secs / double(batches.size()), result.train_loss.back(), result.test_loss.back());
-  }
-  result.seconds_per_step = train_seconds / double(std::max<std::int64_t>(steps_total, 1));
+  result.train_loss = history["loss"];
+  result.test_loss = history["val_loss"];
+  const std::int64_t steps_per_epoch = (train.images.shape()[0] + o.batch_size - 1) / o.batch_size;
+  result.seconds_per_step = seconds / double(steps_per_epoch * o.epochs);  // includes validation
   if (o.write_outputs) {
     std::filesystem::create_directories(o.out_dir);
     // Row 1: originals; row 2: the noisy inputs (denoising only); last row: reconstructions.
-    const std::vector<std::int64_t> first(10, 0);
     std::vector<std::int64_t> idx(10);
     for (int i = 0; i < 10; ++i) idx[i] = i;
-    const Tensor originals = io::gather_rows(test.images, idx);
-    Tensor recon;
-    {
-      NoGradGuard guard;
-      recon = (*model)(io::gather_rows(test_in, idx), false);
-    }
-    std::vector<Tensor> rows{originals};
+    std::vector<Tensor> rows{io::gather_rows(test.images, idx)};
     if (o.denoise) rows.push_back(io::gather_rows(test_in, idx));
-    rows.push_back(recon);
+    rows.push_back(model.predict(io::gather_rows(test_in, idx)));
     result.grid_png = o.out_dir + (o.denoise ? "/denoised.png" : "/reconstructions.png");
     write_image_grid(result.grid_png, concat(rows, 0), 10);
     result.curve_png = o.out_dir + "/loss.png";
@@ -110,9 +73,7 @@ AutoencoderResult train_autoencoder(const AutoencoderOptions& o) {
     for (std::size_t e = 0; e < result.test_loss.size(); ++e)
       csv << e + 1 << ',' << result.train_loss[e] << ',' << result.test_loss[e] << '\n';
     result.weights = o.out_dir + "/autoencoder.safetensors";
-    std::vector<std::pair<std::string, Tensor>> named;
-    for (const auto& v : model->weights()) named.emplace_back(v->path, v->value);
-    io::save_safetensors(result.weights, named);
+    model.save_weights(result.weights);
   }
   return result;
 }

@@ -38,7 +38,7 @@ images = struct.pack(">IIII", 0x803, 2, 3, 3) + bytes(range(18))
 labels = struct.pack(">II", 0x801, 2) + bytes([3, 9])
 put("idx", "images", images)
 put("idx", "labels", labels)
-put("idx", "images_gz", gzip.compress(images))
+put("idx", "images_gz", gzip.compress(images, mtime=0))
 put("idx", "short", images[:-5])
 
 for i, cfg in enumerate([
@@ -50,3 +50,23 @@ for i, cfg in enumerate([
          "kernel_constraint": {"class_name": "MaxNorm", "config": {"max_value": 2, "axis": [0]}}}]):
     put("layer_config", f"config_{i}", bytes([i]) + json.dumps(cfg).encode())
 put("layer_config", "not_json", b"\x00{filters: 3")
+
+
+def layer(class_name, **config):
+    return {"module": "keras.layers", "class_name": class_name, "config": config, "registered_name": None}
+
+
+model = {"class_name": "Sequential", "config": {"name": "decoder", "layers": [
+    layer("InputLayer", batch_shape=[None, 4], dtype="float32", name="input_layer"),
+    layer("Dense", units=8, activation="relu"),
+    layer("Reshape", target_shape=[2, 2, 2]),
+    layer("Conv2DTranspose", filters=3, kernel_size=[3, 3], strides=[2, 2], padding="same"),
+    layer("BatchNormalization", momentum=0.9),
+    layer("Conv2D", filters=1, kernel_size=3, padding="same", activation="sigmoid")]}}
+put("layer_config", "model_0", bytes([3]) + json.dumps(model).encode())
+put("layer_config", "model_no_input", bytes([3]) + json.dumps({"class_name": "Sequential", "config": {"layers": model["config"]["layers"][1:3]}}).encode())
+
+# Inputs the fuzzers once crashed on, kept so they stay fixed (tests/core/test_fuzz_regressions.cpp
+# replays every corpus file).
+put("safetensors", "regress_number_overflow",
+    b"@" + b"\x00" * 7 + b'{"x":77000000000000000007000000000000000016e4931826353tttttttttttt\x00{"d": aa{"')
