@@ -1,6 +1,7 @@
 #pragma once
 // Umbrella header: #include <minidl/minidl.h> gives the whole public API.
 #include "minidl/core/dtype.h"
+#include "minidl/core/json_number.h"
 #include "minidl/core/parallel.h"
 #include "minidl/core/random.h"
 #include "minidl/core/shape.h"

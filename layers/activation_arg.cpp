@@ -1,6 +1,7 @@
 #include "minidl/layers/activation_arg.h"
 
 #include "minidl/core/error.h"
+#include "minidl/core/json_number.h"
 
 namespace minidl::layers {
 
@@ -57,8 +58,8 @@ ActivationArg ActivationArg::from_config(const nlohmann::json& j) {
   if (name == "elu") return A::ELU{c.value("alpha", 1.0)};
   if (name == "celu") return A::CELU{c.value("alpha", 1.0)};
   if (name == "gelu") return A::GELU{c.value("approximate", false)};
-  if (name == "softmax") return A::Softmax{c.value("axis", std::int64_t{-1})};
-  if (name == "log_softmax") return A::LogSoftmax{c.value("axis", std::int64_t{-1})};
+  if (name == "softmax") return A::Softmax{json_int_or(c, "axis", -1)};
+  if (name == "log_softmax") return A::LogSoftmax{json_int_or(c, "axis", -1)};
   if (name == "custom")
     throw_invalid_argument("activation: a custom (user callable) activation cannot be rebuilt from a config; pass the "
                            "callable again");

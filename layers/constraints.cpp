@@ -4,6 +4,7 @@
 #include "minidl/autograd/ops/elementwise.h"
 #include "minidl/autograd/ops/reduce.h"
 #include "minidl/core/error.h"
+#include "minidl/core/json_number.h"
 
 namespace minidl::constraints {
 
@@ -75,7 +76,10 @@ Constraint Constraint::from_config(const nlohmann::json& j) {
   const nlohmann::json c = j.value("config", nlohmann::json::object());
   auto axis = [&c]() {
     const auto& a = c.value("axis", nlohmann::json(0));
-    return a.is_array() ? a.get<std::vector<std::int64_t>>() : std::vector<std::int64_t>{a.get<std::int64_t>()};
+    if (!a.is_array()) return std::vector<std::int64_t>{json_int(a, "axis")};
+    std::vector<std::int64_t> axes;
+    for (const auto& v : a) axes.push_back(json_int(v, "axis"));
+    return axes;
   };
   if (name == "MaxNorm") return MaxNorm{c.value("max_value", 2.0), axis()};
   if (name == "MinMaxNorm")

@@ -48,7 +48,7 @@ nlohmann::json Conv2D::get_config() const { return conv_config(nlohmann::json::o
 Conv2D Conv2D::from_config(const nlohmann::json& c) {
   Conv2DOptions o;
   config::read_conv_args(c, o);
-  o.groups = c.value("groups", std::int64_t{1});
+  o.groups = json_int_or(c, "groups", 1);
   return Conv2D(o);
 }
 

@@ -61,7 +61,7 @@ nlohmann::json Dense::get_config() const {
 Dense Dense::from_config(const nlohmann::json& c) {
   DenseOptions o;
   config::read_weight_args(c, o);
-  o.units = c.at("units").get<std::int64_t>();
+  o.units = json_int(c.at("units"), "units");
   return Dense(o);
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "minidl/core/error.h"
+#include "minidl/core/json_number.h"
 #include "minidl/core/linalg.h"
 
 namespace minidl::initializers {
@@ -192,7 +193,7 @@ Initializer Initializer::from_config(const nlohmann::json& j) {
   const std::string name = j.at("class_name").get<std::string>();
   const nlohmann::json c = j.value("config", nlohmann::json::object());
   auto seed = [&c]() -> Seed {
-    if (c.contains("seed") && !c["seed"].is_null()) return c["seed"].get<std::uint64_t>();
+    if (c.contains("seed") && !c["seed"].is_null()) return json_uint(c["seed"], "seed");
     return std::nullopt;
   };
   if (name == "Constant") return Constant{c.value("value", 0.0)};

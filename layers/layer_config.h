@@ -4,14 +4,15 @@
 #include <nlohmann/json.hpp>
 
 #include "minidl/core/error.h"
+#include "minidl/core/json_number.h"
 #include "minidl/layers/activation_arg.h"
 #include "minidl/layers/options.h"
 
 namespace minidl::layers::config {
 
 inline IntPair int_pair(const nlohmann::json& j) {
-  if (j.is_number_integer()) return IntPair(j.get<std::int64_t>());
-  if (j.is_array() && j.size() == 2) return IntPair(j[0].get<std::int64_t>(), j[1].get<std::int64_t>());
+  if (j.is_number()) return IntPair(json_int(j, "config"));
+  if (j.is_array() && j.size() == 2) return IntPair(json_int(j[0], "config"), json_int(j[1], "config"));
   throw_invalid_argument("config: expected an integer or a pair of integers, received {}", j.dump());
 }
 
@@ -61,7 +62,7 @@ void write_weight_args(nlohmann::json& c, const Options& o) {
 template <class Options>
 void read_conv_args(const nlohmann::json& c, Options& o) {
   read_weight_args(c, o);
-  o.filters = c.at("filters").get<std::int64_t>();
+  o.filters = json_int(c.at("filters"), "filters");
   o.kernel_size = int_pair(c.at("kernel_size"));
   if (c.contains("strides")) o.strides = int_pair(c["strides"]);
   o.padding = c.value("padding", std::string("valid"));

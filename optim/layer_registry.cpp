@@ -31,7 +31,7 @@ std::shared_ptr<layers::Layer> share(L&& layer) {
 // A list of ints where JSON null means unknown (-1), as Keras writes None.
 std::vector<std::int64_t> dims_of(const json& j) {
   std::vector<std::int64_t> d;
-  for (const auto& v : j) d.push_back(v.is_null() ? -1 : v.get<std::int64_t>());
+  for (const auto& v : j) d.push_back(v.is_null() ? -1 : json_int(v, "shape"));
   return d;
 }
 
@@ -63,7 +63,7 @@ std::shared_ptr<layers::Layer> batch_normalization(const json& c) {
     const json& a = c["axis"];
     if (a.is_array() && a.size() != 1)
       throw_invalid_argument("BatchNormalization: only one axis is supported, received axis={}", a.dump());
-    o.axis = (a.is_array() ? a[0] : a).get<std::int64_t>();
+    o.axis = json_int(a.is_array() ? a[0] : a, "axis");
   }
   o.momentum = c.value("momentum", o.momentum);
   o.epsilon = c.value("epsilon", o.epsilon);
@@ -87,7 +87,7 @@ std::shared_ptr<layers::Layer> dropout(const json& c) {
   layers::DropoutOptions o;
   cfg::read_common(c, o);
   o.rate = c.at("rate").get<double>();
-  if (c.contains("seed") && !c["seed"].is_null()) o.seed = c["seed"].get<std::uint64_t>();
+  if (c.contains("seed") && !c["seed"].is_null()) o.seed = json_uint(c["seed"], "seed");
   if (c.contains("noise_shape") && !c["noise_shape"].is_null()) {
     const auto d = dims_of(c["noise_shape"]);
     o.noise_shape = Shape(d.begin(), d.end());
@@ -126,9 +126,9 @@ std::shared_ptr<layers::Layer> zero_padding(const json& c) {
   if (c.contains("padding")) {
     const json& p = c["padding"];
     // Keras accepts an int, a pair (symmetric rows, columns) or ((top, bottom), (left, right)).
-    if (p.is_number_integer()) o.padding = {layers::IntPair(p.get<std::int64_t>()), layers::IntPair(p.get<std::int64_t>())};
-    else if (p.is_array() && p.size() == 2 && p[0].is_number_integer())
-      o.padding = {layers::IntPair(p[0].get<std::int64_t>()), layers::IntPair(p[1].get<std::int64_t>())};
+    if (p.is_number()) o.padding = {layers::IntPair(json_int(p, "padding")), layers::IntPair(json_int(p, "padding"))};
+    else if (p.is_array() && p.size() == 2 && p[0].is_number())
+      o.padding = {layers::IntPair(json_int(p[0], "padding")), layers::IntPair(json_int(p[1], "padding"))};
     else if (p.is_array() && p.size() == 2) o.padding = {cfg::int_pair(p[0]), cfg::int_pair(p[1])};
     else throw_invalid_argument("ZeroPadding2D: cannot read padding {}", p.dump());
   }

@@ -4,6 +4,7 @@
 #include "minidl/autograd/ops/losses.h"
 #include "minidl/autograd/ops/reduce.h"
 #include "minidl/core/error.h"
+#include "minidl/core/json_number.h"
 
 namespace minidl::optim {
 
@@ -98,18 +99,18 @@ Loss Loss::from_config(const nlohmann::json& j) {
   if (cls == "BinaryCrossentropy")
     return BinaryCrossentropy({.from_logits = c.value("from_logits", false),
                                .label_smoothing = c.value("label_smoothing", 0.0),
-                               .axis = c.value("axis", std::int64_t{-1}),
+                               .axis = json_int_or(c, "axis", -1),
                                .reduction = reduction,
                                .name = name});
   if (cls == "CategoricalCrossentropy")
     return CategoricalCrossentropy({.from_logits = c.value("from_logits", false),
                                     .label_smoothing = c.value("label_smoothing", 0.0),
-                                    .axis = c.value("axis", std::int64_t{-1}),
+                                    .axis = json_int_or(c, "axis", -1),
                                     .reduction = reduction,
                                     .name = name});
   if (cls == "SparseCategoricalCrossentropy") {
     std::optional<std::int64_t> ignore;
-    if (c.contains("ignore_class") && !c["ignore_class"].is_null()) ignore = c["ignore_class"].get<std::int64_t>();
+    if (c.contains("ignore_class") && !c["ignore_class"].is_null()) ignore = json_int(c["ignore_class"], "ignore_class");
     return SparseCategoricalCrossentropy(
         {.from_logits = c.value("from_logits", false), .ignore_class = ignore, .reduction = reduction, .name = name});
   }

@@ -7,6 +7,7 @@
 #include "minidl/core/error.h"
 #include "minidl/core/io/file_util.h"
 #include "minidl/core/io/safetensors.h"
+#include "minidl/core/json_number.h"
 #include "minidl/optim/layer_registry.h"
 
 namespace minidl::optim {
@@ -122,7 +123,7 @@ Model load_model(const std::filesystem::path& path, const LoadModelOptions& opti
     const nlohmann::json build = config.value("build_config", nlohmann::json());
     if (build.is_object() && build.contains("input_shape") && !model.network().built()) {
       std::vector<std::int64_t> d;
-      for (const auto& v : build["input_shape"]) d.push_back(v.is_null() ? -1 : v.get<std::int64_t>());
+      for (const auto& v : build["input_shape"]) d.push_back(v.is_null() ? -1 : json_int(v, "build_config.input_shape"));
       model.build(Shape(d.begin(), d.end()));
     }
     io::NamedTensors weights;

@@ -70,3 +70,5 @@ put("layer_config", "model_no_input", bytes([3]) + json.dumps({"class_name": "Se
 # replays every corpus file).
 put("safetensors", "regress_number_overflow",
     b"@" + b"\x00" * 7 + b'{"x":77000000000000000007000000000000000016e4931826353tttttttttttt\x00{"d": aa{"')
+put("layer_config", "regress_float_strides",
+    b'\x00{"name": "c", "filters": 4, "kernel_size": [3, 3], "strides": [2, 2' + b"0" * 66 + b'], "padding": "same"}')
