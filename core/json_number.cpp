@@ -34,6 +34,8 @@ std::int64_t json_int(const nlohmann::json& j, std::string_view what) {
 
 std::uint64_t json_uint(const nlohmann::json& j, std::string_view what) {
   if (j.is_number_unsigned()) return j.get<std::uint64_t>();
+  // Values built in C++ from a signed integer are stored signed even when non-negative.
+  if (j.is_number_integer() && j.get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(j.get<std::int64_t>());
   if (j.is_number_float()) {
     const double d = j.get<double>();
     if (std::isfinite(d) && d == std::trunc(d) && d >= 0 && d < 2 * kTwo63) return static_cast<std::uint64_t>(d);

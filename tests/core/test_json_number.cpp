@@ -17,6 +17,7 @@ TEST_CASE("json_int: integers and integral floats in range", "[core][json]") {
   CHECK(json_int(json(std::uint64_t{9223372036854775807ULL}), "x") == INT64_MAX);
   CHECK(json_uint(json(std::uint64_t{18446744073709551615ULL}), "seed") == UINT64_MAX);
   CHECK(json_uint(json(1337.0), "seed") == 1337);
+  CHECK(json_uint(json(std::int64_t{8}), "seed") == 8);  // signed storage of a non-negative value
   CHECK(json_int_or(json::object(), "groups", 1) == 1);
   CHECK(json_int_or(json{{"groups", 4}}, "groups", 1) == 4);
 }
