@@ -59,12 +59,17 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
   if (!leaf->grad) {
     leaf->grad = grad_output.deep_copy().impl_ptr();  // own buffer: grad_output may be shared
   } else {
-    Tensor acc(leaf->grad);
+    // Like PyTorch: add in place only when nobody else holds the old gradient. A caller who kept
+    // `x.grad()` (e.g. to carry it to another graph) must not see later backward passes change it.
+    const bool exclusive = leaf->grad.use_count() == 1 && leaf->grad->storage.use_count() == 1;
+    Tensor old(leaf->grad);
+    Tensor acc = exclusive ? old : Tensor::empty(old.shape(), old.dtype());
     dispatch(acc.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      kernels::map_broadcast<T, 2>(acc.data<T>(), acc.shape(), {acc.data<T>(), grad_output.data<T>()},
+      kernels::map_broadcast<T, 2>(acc.data<T>(), acc.shape(), {old.data<T>(), grad_output.data<T>()},
                                    {&acc.shape(), &grad_output.shape()}, [](T a, T b) { return a + b; });
     });
+    if (!exclusive) leaf->grad = acc.impl_ptr();
   }
   return {};
 }

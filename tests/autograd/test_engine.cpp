@@ -20,6 +20,22 @@ TEST_CASE("gradients accumulate across backward calls until zero_grad", "[engine
   REQUIRE_FALSE(x.grad().defined());
 }
 
+TEST_CASE("a gradient taken with grad() is not changed by later backward passes", "[engine]") {
+  // The GAN pattern: keep d(loss1)/dx, then run another loss backward through x. As in PyTorch the
+  // kept tensor stays d(loss1)/dx = 5 while x.grad() goes on accumulating to 5 + 2 = 7.
+  Tensor x = Tensor::from_vector(std::vector<double>{1.0, -2.0}, {2}).set_requires_grad();
+  (x * 5.0).sum().backward();
+  const Tensor kept = x.grad();
+  (x * 2.0).sum().backward();
+  CHECK(kept.to_vector<double>() == std::vector<double>{5.0, 5.0});
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{7.0, 7.0});
+  // A view of the gradient protects it too.
+  const Tensor view = x.grad().reshape({2, 1});
+  (x * 1.0).sum().backward();
+  CHECK(view.to_vector<double>() == std::vector<double>{7.0, 7.0});
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{8.0, 8.0});
+}
+
 TEST_CASE("a 100,000-op chain runs backward and is freed without recursion", "[engine]") {
   Tensor x = Tensor::scalar(1.0, DType::Float64).set_requires_grad();
   Tensor c = x;
