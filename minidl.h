@@ -14,6 +14,7 @@
 #include "minidl/core/io/fashion_mnist.h"
 #include "minidl/core/io/batching.h"
 
+#include "minidl/autograd/grad.h"
 #include "minidl/autograd/grad_mode.h"
 #include "minidl/autograd/gradcheck.h"
 #include "minidl/autograd/node.h"

@@ -35,13 +35,17 @@ Node::~Node() {
 }
 
 std::vector<Tensor> Node::apply(const Tensor& grad_output) {
+  GradMask needs(next_.size());
+  for (std::size_t i = 0; i < next_.size(); ++i) needs[i] = next_[i] != nullptr;
+  return apply(grad_output, needs);
+}
+
+std::vector<Tensor> Node::apply(const Tensor& grad_output, const GradMask& needs) {
   if (released_ || !backward_)
     throw_runtime_error(
         "backward through '{}' a second time: its saved tensors were freed after the first backward; "
         "pass retain_graph=true to the first backward() to go through the graph again",
         name_);
-  GradMask needs(next_.size());
-  for (std::size_t i = 0; i < next_.size(); ++i) needs[i] = next_[i] != nullptr;
   return backward_(grad_output, needs);
 }
 
@@ -53,7 +57,7 @@ void Node::release() {
 AccumulateGrad::AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf)
     : Node("AccumulateGrad", {}, {leaf->shape}, nullptr, {leaf->dtype}), leaf_(leaf) {}
 
-std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
+std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output, const GradMask&) {
   auto leaf = leaf_.lock();
   if (!leaf) return {};  // the tensor is gone; nobody can read its gradient
   if (!leaf->grad) {

@@ -31,8 +31,9 @@ class Node {
   const std::vector<Shape>& input_shapes() const { return input_shapes_; }
   const std::vector<DType>& input_dtypes() const { return input_dtypes_; }
 
-  // Gradients for each input (undefined where no gradient flows).
-  virtual std::vector<Tensor> apply(const Tensor& grad_output);
+  // Gradients for each input (undefined where no gradient flows); `needs` says which inputs want one.
+  virtual std::vector<Tensor> apply(const Tensor& grad_output, const GradMask& needs);
+  std::vector<Tensor> apply(const Tensor& grad_output);  // every input with an edge
   // Frees the saved tensors once backward has used them (unless the graph is retained).
   virtual void release();
   bool released() const { return released_; }
@@ -52,7 +53,8 @@ class Node {
 class AccumulateGrad final : public Node {
  public:
   explicit AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf);
-  std::vector<Tensor> apply(const Tensor& grad_output) override;
+  std::vector<Tensor> apply(const Tensor& grad_output, const GradMask& needs) override;
+  using Node::apply;
   void release() override {}  // holds nothing to free; reusable across backward passes
 
  private:

@@ -53,27 +53,27 @@ DcganTrainer::Losses DcganTrainer::train_step(const Tensor& real) {
   const std::int64_t b = real.shape()[0];
   const Tensor noise = Tensor::randn({b, options_.noise_dim}, rng_);
   const Tensor fake = (*generator_)(noise, true);
-  // The discriminator sees the fakes through a leaf, so its loss does not run backward into the
-  // generator; the generator's gradient is carried across by hand below.
-  Tensor fake_leaf = fake.detach().set_requires_grad();
   const Tensor real_out = (*discriminator_)(real, true);
-  const Tensor fake_out = (*discriminator_)(fake_leaf, true);
+  const Tensor fake_out = (*discriminator_)(fake, true);
   const Tensor ones = Tensor::ones(fake_out.shape()), zeros = Tensor::zeros(fake_out.shape());
   const Tensor gen_loss = mean(losses::binary_crossentropy(ones, fake_out, true));
   const Tensor disc_loss =
       mean(losses::binary_crossentropy(ones, real_out, true)) + mean(losses::binary_crossentropy(zeros, fake_out, true));
 
-  const auto d_vars = discriminator_->trainable_weights();
+  // The tutorial's two tape.gradient calls. autograd::grad runs only what each needs: the
+  // generator's pass skips the discriminator's weight gradients, the discriminator's pass skips
+  // the gradient into the fakes.
   const auto g_vars = generator_->trainable_weights();
-  discriminator_optimizer_.zero_grad(d_vars);
-  generator_optimizer_.zero_grad(g_vars);
-  gen_loss.backward(/*retain_graph=*/true);  // d gen_loss / d fake (and junk for D, dropped below)
-  const Tensor grad_fake = fake_leaf.grad();
-  discriminator_optimizer_.zero_grad(d_vars);
-  disc_loss.backward();
-  fake.backward(grad_fake);
-  generator_optimizer_.step(g_vars);
-  discriminator_optimizer_.step(d_vars);
+  const auto d_vars = discriminator_->trainable_weights();
+  auto values = [](const std::vector<VariablePtr>& vars) {
+    std::vector<Tensor> v;
+    for (const auto& var : vars) v.push_back(var->value);
+    return v;
+  };
+  const auto g_grads = autograd::grad(gen_loss, values(g_vars), {.retain_graph = true});
+  const auto d_grads = autograd::grad(disc_loss, values(d_vars));
+  generator_optimizer_.apply(g_grads, g_vars);
+  discriminator_optimizer_.apply(d_grads, d_vars);
   return {gen_loss.item(), disc_loss.item()};
 }
 
