@@ -171,8 +171,12 @@ std::string ModelCheckpoint::file_path(int epoch, const Logs& logs) const {
 void ModelCheckpoint::on_epoch_end(int epoch, Logs& logs) {
   const std::string path = file_path(epoch, logs);
   auto save = [&] {
-    if (o_.save_weights_only) model().save_weights(path);
-    else model().save(path);
+    try {
+      if (o_.save_weights_only) model().save_weights(path);
+      else model().save(path);
+    } catch (const std::runtime_error& e) {  // I/O: say which callback argument led there
+      throw_runtime_error("ModelCheckpoint: cannot save epoch {} to filepath='{}': {}", epoch + 1, path, e.what());
+    }
   };
   if (!o_.save_best_only) {
     if (o_.verbose > 0) std::printf("\nEpoch %d: saving model to %s\n", epoch + 1, path.c_str());

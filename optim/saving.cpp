@@ -24,6 +24,17 @@ bool is_folder_path(const std::filesystem::path& path) {
   return std::filesystem::is_directory(path) || (!s.empty() && (s.back() == '/' || s.back() == '\\'));
 }
 
+// Runs a write for the user's call `who`: an I/O error from core/io gets that call in front, so the
+// message says which Model method failed as well as the path and the reason.
+template <class Write>
+void write_as(std::string_view who, const Write& write) {
+  try {
+    write();
+  } catch (const std::runtime_error& e) {
+    throw_runtime_error("{}: {}", who, e.what());
+  }
+}
+
 io::NamedTensors named_weights(const Model& model, std::string_view who) {
   io::NamedTensors out;
   std::map<std::string, int> seen;
@@ -72,7 +83,8 @@ std::filesystem::path model_file(const std::filesystem::path& path) {
 }
 
 void Model::save_weights(const std::filesystem::path& path) const {
-  io::save_safetensors(path, named_weights(*this, "Model.save_weights"), {{"format", "minidl.weights"}});
+  const auto tensors = named_weights(*this, "Model.save_weights");
+  write_as("Model.save_weights", [&] { io::save_safetensors(path, tensors, {{"format", "minidl.weights"}}); });
 }
 
 void Model::load_weights(const std::filesystem::path& path) {
@@ -87,14 +99,20 @@ void Model::save(const std::filesystem::path& path) const {
   const nlohmann::json config = to_json();
   const std::filesystem::path file = model_file(path);
   if (is_folder_path(path)) {
-    std::filesystem::create_directories(path);
+    // Not the throwing overload: its filesystem_error names neither Model.save nor what to fix.
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec)
+      throw_runtime_error("Model.save: cannot create the folder '{}' to save into: {}", path.string(), ec.message());
     io::AtomicFileWriter writer(path / "config.json", "Model.save");
     const std::string text = config.dump(2) + "\n";
     writer.write(std::as_bytes(std::span(text.data(), text.size())));
     writer.commit();
   }
-  io::save_safetensors(file, tensors,
-                       {{"format", kFormat}, {"format_version", kFormatVersion}, {"config", config.dump()}});
+  write_as("Model.save", [&] {
+    io::save_safetensors(file, tensors,
+                         {{"format", kFormat}, {"format_version", kFormatVersion}, {"config", config.dump()}});
+  });
 }
 
 Model load_model(const std::filesystem::path& path, const LoadModelOptions& options) {

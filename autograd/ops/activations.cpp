@@ -47,7 +47,9 @@ Tensor relu(const Tensor& x, double negative_slope, std::optional<double> max_va
     throw_invalid_argument("relu: max_value must be >= 0 (or unset), received max_value={}", *max_value);
   if (negative_slope == 0.0 && !max_value && threshold == 0.0)
     return unary_pointwise(
-        "relu", x, [](auto v) { return v > 0 ? v : decltype(v)(0); },
+        // NaN stays NaN (as TensorFlow and PyTorch): a NaN input must reach the loss, where
+        // TerminateOnNaN sees it, instead of turning into 0 and silently poisoning the weights.
+        "relu", x, [](auto v) { return v < 0 ? decltype(v)(0) : v; },
         [](auto v, auto) { return step<decltype(v)>(v > 0); });
   if (negative_slope != 0.0 && !max_value && threshold == 0.0) return leaky_relu(x, negative_slope);
   // Keras's general case: keep x where x > threshold (else 0), cap at max_value, then subtract

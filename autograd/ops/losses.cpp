@@ -59,15 +59,26 @@ Tensor log_probabilities(const Tensor& y_pred, std::int64_t axis, bool from_logi
   return log(clip(div(y_pred, sum(y_pred, {axis}, true)), kEpsilon, 1.0 - kEpsilon));
 }
 
+// After align_ranks: shapes that still differ would broadcast (Keras does, silently) into a loss
+// over pairs that mean nothing, e.g. two targets against one output.
+void require_aligned(const char* op, const Tensor& y_true, const Tensor& y_pred, const Tensor& t, const Tensor& p) {
+  if (t.shape() != p.shape())
+    throw_invalid_argument("{}: y_true and y_pred must have the same shape (up to a trailing axis of size 1), "
+                           "received y_true.shape={}, y_pred.shape={}",
+                           op, y_true.shape(), y_pred.shape());
+}
+
 }  // namespace
 
 Tensor mean_squared_error(const Tensor& y_true, const Tensor& y_pred) {
   auto [t, p] = align_ranks(prepared_targets("mean_squared_error", y_true, y_pred), y_pred);
+  require_aligned("mean_squared_error", y_true, y_pred, t, p);
   return mean(square(sub(t, p)), {-1});
 }
 
 Tensor mean_absolute_error(const Tensor& y_true, const Tensor& y_pred) {
   auto [t, p] = align_ranks(prepared_targets("mean_absolute_error", y_true, y_pred), y_pred);
+  require_aligned("mean_absolute_error", y_true, y_pred, t, p);
   return mean(abs(sub(t, p)), {-1});
 }
 

@@ -40,7 +40,7 @@ std::int64_t reduced_count(const Shape& s, const std::vector<std::int64_t>& axes
 // max and min: the gradient goes to every element equal to the extreme, split among ties.
 template <class Op>
 Tensor extreme(const char* name, const Tensor& x, const std::vector<std::int64_t>& axes_in, bool keepdims) {
-  const auto axes = normalize_axes(axes_in, x.ndim());
+  const auto axes = normalize_axes(axes_in, x.ndim(), fmt::format("{}: axes", name));
   if (x.numel() == 0 || reduced_count(x.shape(), axes) == 0)
     throw_invalid_argument("{}: cannot reduce an empty axis of a tensor of shape {}", name, x.shape());
   Tensor y = reduce_raw<Op>(x, axes, keepdims);
@@ -56,7 +56,7 @@ Tensor extreme(const char* name, const Tensor& x, const std::vector<std::int64_t
 }  // namespace
 
 Tensor sum(const Tensor& x, const std::vector<std::int64_t>& axes_in, bool keepdims) {
-  const auto axes = normalize_axes(axes_in, x.ndim());
+  const auto axes = normalize_axes(axes_in, x.ndim(), "sum: axes");
   Tensor y = reduce_raw<kernels::SumOp>(x, axes, keepdims);
   const Shape keep = reduced_shape(x.shape(), axes, true);
   return autograd::record("sum", {x}, y, [shape = x.shape(), keep](const Tensor& g, const autograd::GradMask&) {
@@ -65,7 +65,7 @@ Tensor sum(const Tensor& x, const std::vector<std::int64_t>& axes_in, bool keepd
 }
 
 Tensor mean(const Tensor& x, const std::vector<std::int64_t>& axes_in, bool keepdims) {
-  const auto axes = normalize_axes(axes_in, x.ndim());
+  const auto axes = normalize_axes(axes_in, x.ndim(), "mean: axes");
   const std::int64_t n = reduced_count(x.shape(), axes);
   return sum(x, axes, keepdims) / static_cast<double>(n);
 }
@@ -79,7 +79,7 @@ Tensor min(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdims
 }
 
 Tensor variance(const Tensor& x, const std::vector<std::int64_t>& axes_in, bool keepdims, std::int64_t correction) {
-  const auto axes = normalize_axes(axes_in, x.ndim());
+  const auto axes = normalize_axes(axes_in, x.ndim(), "variance: axes");
   const std::int64_t n = reduced_count(x.shape(), axes);
   if (correction < 0 || correction >= n)
     throw_invalid_argument("variance: correction must be in [0, {}) for {} reduced elements, received correction={}",

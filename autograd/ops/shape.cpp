@@ -49,7 +49,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   if (infer >= 0) {
     if (known == 0 || x.numel() % known != 0)
       throw_invalid_argument("reshape: cannot infer the -1 extent of {} for a tensor of shape {} ({} elements)",
-                             fmt::join(dims, ", "), x.shape(), x.numel());
+                             Shape(dims), x.shape(), x.numel());
     dims[static_cast<std::size_t>(infer)] = x.numel() / known;
   }
   Shape target(dims);
@@ -89,8 +89,8 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& order) {
 Tensor transpose(const Tensor& x, std::int64_t axis0, std::int64_t axis1) {
   std::vector<std::int64_t> order(static_cast<std::size_t>(x.ndim()));
   std::iota(order.begin(), order.end(), 0);
-  std::swap(order[static_cast<std::size_t>(normalize_axis(axis0, x.ndim(), "axis0"))],
-            order[static_cast<std::size_t>(normalize_axis(axis1, x.ndim(), "axis1"))]);
+  std::swap(order[static_cast<std::size_t>(normalize_axis(axis0, x.ndim(), "transpose: axis0"))],
+            order[static_cast<std::size_t>(normalize_axis(axis1, x.ndim(), "transpose: axis1"))]);
   return permute(x, order);
 }
 

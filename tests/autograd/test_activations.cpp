@@ -143,6 +143,18 @@ TEST_CASE("softmax is stable for huge logits and sums to one", "[activations]") 
   REQUIRE(A::softplus(big).to_vector<double>()[1] == 800.0);
 }
 
+TEST_CASE("the relu family passes NaN through, as TensorFlow and PyTorch", "[activations]") {
+  // A NaN that became 0 here would hide bad inputs from the loss (and from TerminateOnNaN).
+  const Tensor x = Tensor::from_vector(std::vector<float>{std::nanf(""), -1.0f, 2.0f}, {3});
+  for (const char* name : {"relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu"}) {
+    INFO(name);
+    const auto y = A::get(name)(x).to_vector<float>();
+    CHECK(std::isnan(y[0]));
+  }
+  CHECK(A::relu(x).to_vector<float>()[1] == 0.0f);
+  CHECK(A::relu(x).to_vector<float>()[2] == 2.0f);
+}
+
 TEST_CASE("activations are found by their Keras identifiers", "[activations]") {
   const auto names = A::names();
   for (const char* keras_name :

@@ -123,4 +123,7 @@ TEST_CASE("loss errors name the shapes and values", "[losses][errors]") {
                           "y_true.shape=(3,)", "y_pred.shape=(2, 3)");
   REQUIRE_THROWS_WITH_ALL(L::mean_squared_error(Tensor::ones({2, 3}), Tensor::ones({2, 4})), std::invalid_argument,
                           "(2, 3)", "(2, 4)");
+  // Shapes that would broadcast into pairs that mean nothing: two targets against one output.
+  REQUIRE_THROWS_WITH_ALL(L::mean_absolute_error(Tensor::ones({4, 2}), Tensor::ones({4, 1})), std::invalid_argument,
+                          "mean_absolute_error", "y_true.shape=(4, 2)", "y_pred.shape=(4, 1)");
 }
