@@ -1,7 +1,11 @@
 #include "minidl/core/random.h"
 
+#include <bit>
 #include <cmath>
 #include <numbers>
+#include <sstream>
+
+#include "minidl/core/error.h"
 
 namespace minidl {
 
@@ -42,6 +46,42 @@ std::uint64_t Generator::randint(std::uint64_t n) {
     const std::uint64_t r = engine_();
     if (r < limit) return r % n;
   }
+}
+
+namespace {
+constexpr std::string_view kStateTag = "minidl.Generator.v1";
+}
+
+std::string Generator::state() const {
+  // The spare normal as its bit pattern: decimal text of a double would not round-trip exactly.
+  std::ostringstream out;
+  out << kStateTag << ' ' << seed_ << ' ' << (has_spare_ ? 1 : 0) << ' ' << std::bit_cast<std::uint64_t>(spare_) << ' '
+      << engine_;
+  return out.str();
+}
+
+void Generator::set_state(std::string_view state) {
+  std::istringstream in{std::string(state)};
+  std::string tag;
+  std::uint64_t seed = 0, spare_bits = 0;
+  int has_spare = -1;
+  std::mt19937_64 engine;
+  in >> tag >> seed >> has_spare >> spare_bits >> engine;
+  if (tag != kStateTag)
+    throw_invalid_argument("Generator.set_state: expected a state beginning with '{}' (from Generator.state()), "
+                           "received one beginning with '{}'",
+                           kStateTag, tag.substr(0, 40));
+  const bool read = !in.fail();
+  std::string rest;  // anything after the engine is garbage
+  if (read) in >> rest;
+  if (!read || !rest.empty() || (has_spare != 0 && has_spare != 1))
+    throw_invalid_argument("Generator.set_state: malformed state of {} characters: expected the tag, the seed, the "
+                           "spare flag (0 or 1), the spare's bits and the mt19937_64 engine's state",
+                           state.size());
+  seed_ = seed;
+  has_spare_ = has_spare == 1;
+  spare_ = std::bit_cast<double>(spare_bits);
+  engine_ = engine;
 }
 
 Generator& default_generator() {

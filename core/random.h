@@ -3,6 +3,8 @@
 // engine (mt19937_64) is fully specified by the C++ standard and the transforms below are ours.
 #include <cstdint>
 #include <random>
+#include <string>
+#include <string_view>
 
 namespace minidl {
 
@@ -17,6 +19,13 @@ class Generator {
   double normal();                                   // standard normal (Box-Muller)
   double truncated_normal(double bound = 2.0);       // standard normal kept within [-bound, bound]
   std::uint64_t randint(std::uint64_t n);            // uniform in [0, n), unbiased
+
+  // The complete state as text (seed, the cached second normal, then the engine in std::mt19937_64's
+  // textual form): a generator given it by set_state draws exactly what this one would draw next.
+  // Checkpoints store it so a resumed run continues bit-identically.
+  std::string state() const;
+  // Throws std::invalid_argument, leaving the generator unchanged, when `state` is not state()'s text.
+  void set_state(std::string_view state);
 
  private:
   std::mt19937_64 engine_;

@@ -19,6 +19,18 @@ Tensor Dropout::call(const Tensor& x, bool training) {
   return dropout(x, options_.rate, generator_, true, options_.noise_shape);
 }
 
+std::map<std::string, std::string> Dropout::rng_states() const {
+  std::lock_guard<std::mutex> lock(*generator_mutex_);
+  return {{path(), generator_.state()}};
+}
+
+void Dropout::set_rng_states(const std::map<std::string, std::string>& states) {
+  auto it = states.find(path());
+  if (it == states.end()) return;
+  std::lock_guard<std::mutex> lock(*generator_mutex_);
+  generator_.set_state(it->second);
+}
+
 nlohmann::json Dropout::get_config() const {
   nlohmann::json c = Layer::get_config();
   c["rate"] = options_.rate;

@@ -20,6 +20,9 @@ class Dropout : public Layer {
   explicit Dropout(const DropoutOptions& options);
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   nlohmann::json get_config() const override;
+  // The mask generator's state, under path(), so a checkpoint resumes the same masks.
+  std::map<std::string, std::string> rng_states() const override;
+  void set_rng_states(const std::map<std::string, std::string>& states) override;
 
  protected:
   Tensor call(const Tensor& x, bool training) override;

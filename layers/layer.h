@@ -2,6 +2,7 @@
 // The Layer base: Keras's semantics in C++. A layer is named (auto-numbered like Keras), builds its
 // weights lazily from the first input's shape (or an explicit input_shape), owns Variables, reports
 // regularization losses, and serialises its config with Keras's keys.
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -56,6 +57,13 @@ class Layer {
   // Regularization terms: every trainable weight's penalty (evaluated now, differentiable) plus the
   // activity penalty of the last call.
   virtual std::vector<Tensor> losses() const;
+
+  // Random-number state that is not a weight but that a checkpoint must carry for a resumed run to
+  // draw what an uninterrupted one would (Dropout's mask generator): layer path -> Generator::state().
+  // Containers gather their sublayers'. set_rng_states restores the entries naming this layer (or a
+  // sublayer) and ignores the rest.
+  virtual std::map<std::string, std::string> rng_states() const { return {}; }
+  virtual void set_rng_states(const std::map<std::string, std::string>& /*states*/) {}
 
   // Keras's get_config(): name, trainable, dtype, then the layer's own arguments.
   virtual nlohmann::json get_config() const;

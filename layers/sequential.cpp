@@ -167,6 +167,16 @@ void Sequential::set_path_prefix(std::string prefix) {
   for (auto& l : layers_) l->set_path_prefix(path() + "/");
 }
 
+std::map<std::string, std::string> Sequential::rng_states() const {
+  std::map<std::string, std::string> out;
+  for (const auto& l : layers_) out.merge(l->rng_states());
+  return out;
+}
+
+void Sequential::set_rng_states(const std::map<std::string, std::string>& states) {
+  for (auto& l : layers_) l->set_rng_states(states);
+}
+
 nlohmann::json Sequential::get_config() const {
   nlohmann::json config = Layer::get_config();
   nlohmann::json layers = nlohmann::json::array();

@@ -35,6 +35,8 @@ class Sequential : public Layer {
   std::vector<Tensor> losses() const override;
   void set_trainable(bool trainable) override;
   void set_path_prefix(std::string prefix) override;
+  std::map<std::string, std::string> rng_states() const override;
+  void set_rng_states(const std::map<std::string, std::string>& states) override;
   nlohmann::json get_config() const override;
 
   // Keras's summary table: layer (type), output shape, parameter count, then the totals; the layout

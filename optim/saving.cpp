@@ -8,6 +8,7 @@
 #include "minidl/core/io/file_util.h"
 #include "minidl/core/io/safetensors.h"
 #include "minidl/core/json_number.h"
+#include "minidl/core/random.h"
 #include "minidl/optim/layer_registry.h"
 
 namespace minidl::optim {
@@ -17,6 +18,7 @@ namespace {
 constexpr const char* kFormat = "minidl.model";
 constexpr const char* kFormatVersion = "1";
 constexpr const char* kOptimizerPrefix = "optimizer/";
+constexpr const char* kRngStateKey = "rng_state";
 constexpr const char* kModelFileName = "model.safetensors";
 
 bool is_folder_path(const std::filesystem::path& path) {
@@ -76,6 +78,38 @@ void assign_weights(const Model& model, const io::NamedTensors& named, const std
   for (auto& [v, t] : updates) v->value.copy_(t);
 }
 
+// The file's "rng_state" (layer path -> Generator::state()) must name exactly the model's generators;
+// every entry is checked before any is applied.
+void restore_rng_states(layers::Layer& network, const std::string& text, const std::filesystem::path& file) {
+  nlohmann::json saved;
+  try {
+    saved = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw_runtime_error("load_model: '{}' has a malformed {} entry: {}", file.string(), kRngStateKey, e.what());
+  }
+  if (!saved.is_object())
+    throw_runtime_error("load_model: in '{}', {} is not a JSON object", file.string(), kRngStateKey);
+  std::map<std::string, std::string> states;
+  for (const auto& [path, state] : saved.items()) {
+    if (!state.is_string())
+      throw_runtime_error("load_model: in '{}', the {} of '{}' is not a string", file.string(), kRngStateKey, path);
+    try {
+      Generator().set_state(state.get<std::string>());
+    } catch (const std::invalid_argument& e) {
+      throw_runtime_error("load_model: in '{}', the random state of '{}' is damaged: {}", file.string(), path,
+                          e.what());
+    }
+    states.emplace(path, state.get<std::string>());
+  }
+  for (const auto& [path, state] : network.rng_states())
+    if (!states.erase(path))
+      throw_runtime_error("load_model: '{}' has no random state for the model's layer '{}'", file.string(), path);
+  if (!states.empty())
+    throw_runtime_error("load_model: '{}' holds the random state of '{}', which matches no layer of the model",
+                        file.string(), states.begin()->first);
+  network.set_rng_states(saved.get<std::map<std::string, std::string>>());
+}
+
 }  // namespace
 
 std::filesystem::path model_file(const std::filesystem::path& path) {
@@ -109,10 +143,10 @@ void Model::save(const std::filesystem::path& path) const {
     writer.write(std::as_bytes(std::span(text.data(), text.size())));
     writer.commit();
   }
-  write_as("Model.save", [&] {
-    io::save_safetensors(file, tensors,
-                         {{"format", kFormat}, {"format_version", kFormatVersion}, {"config", config.dump()}});
-  });
+  std::map<std::string, std::string> metadata{
+      {"format", kFormat}, {"format_version", kFormatVersion}, {"config", config.dump()}};
+  if (const auto rng = network_->rng_states(); !rng.empty()) metadata[kRngStateKey] = nlohmann::json(rng).dump();
+  write_as("Model.save", [&] { io::save_safetensors(file, tensors, metadata); });
 }
 
 Model load_model(const std::filesystem::path& path, const LoadModelOptions& options) {
@@ -152,6 +186,8 @@ Model load_model(const std::filesystem::path& path, const LoadModelOptions& opti
       else weights.emplace_back(name, t);
     }
     assign_weights(model, weights, file, "load_model");
+    // Files written before generators were saved have no entry: their Dropouts restart from the seed.
+    if (contents.metadata.count(kRngStateKey)) restore_rng_states(model.network(), meta(kRngStateKey), file);
 
     const nlohmann::json cc = config.value("compile_config", nlohmann::json());
     if (options.compile && cc.is_object()) {

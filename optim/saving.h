@@ -5,12 +5,16 @@
 // Model: one safetensors file holding
 //   - every weight under its path,
 //   - the optimizer state (Optimizer::state()) under "optimizer/<key>",
-//   - in "__metadata__": "format" = "minidl.model", "format_version" = "1" and "config" = the JSON of
-//     Model::to_json() (Keras's config.json: architecture, build_config, compile_config).
+//   - in "__metadata__": "format" = "minidl.model", "format_version" = "1", "config" = the JSON of
+//     Model::to_json() (Keras's config.json: architecture, build_config, compile_config), and, when
+//     the model has random generators (Dropout), "rng_state" = a JSON object layer path ->
+//     Generator::state() (Layer::rng_states()). Generator states are text, not tensors: an
+//     mt19937_64 state is 64-bit words, which float tensors cannot hold exactly.
 // Written atomically (a crash leaves the previous file). A path that is an existing folder, or ends
 // with a separator, gets "model.safetensors" inside it plus a readable copy of the JSON in
 // "config.json". load_model rebuilds the layer through the layer registry, loads the weights,
-// re-creates the compiled optimizer and restores its state, so training resumes exactly.
+// restores the generators, re-creates the compiled optimizer and restores its state, so training
+// resumes exactly.
 #include <filesystem>
 
 #include "minidl/optim/model.h"

@@ -147,6 +147,75 @@ TEST_CASE("resume: 2 epochs, save, load_model, 1 more == 3 epochs straight, bit 
   CHECK(resumed.optimizer().iterations() == straight.optimizer().iterations());
 }
 
+TEST_CASE("resume with Dropout: the masks continue where they were, bit for bit") {
+  // Without the generators' state in the checkpoint, the resumed Dropouts would restart from their
+  // seeds and draw epoch 1's masks again in epoch 3.
+  test::TempDir dir("resume_dropout");
+  auto [x, y] = regression_data(40);
+  auto make = [] {
+    layers::clear_session();
+    manual_seed(11);  // the unseeded Dropout draws its seed from the default generator
+    auto inner = std::make_shared<layers::Sequential>();
+    inner->add(layers::Dense({.units = 8, .activation = "relu", .kernel_initializer = initializers::GlorotUniform{.seed = 2}}));
+    inner->add(layers::Dropout({.rate = 0.3}));
+    auto net = std::make_shared<layers::Sequential>(layers::SequentialOptions{.input_shape = Shape{3}});
+    net->add(layers::Dense({.units = 16, .activation = "relu", .kernel_initializer = initializers::GlorotUniform{.seed = 1}}));
+    net->add(layers::Dropout({.rate = 0.5, .seed = 7}));
+    net->add(inner);  // a nested container: its Dropout's state is saved under its own path
+    net->add(layers::Dense({.units = 1, .kernel_initializer = initializers::GlorotUniform{.seed = 3}}));
+    optim::Model model(net);
+    model.compile({.optimizer = optim::Adam({.learning_rate = 0.01}), .loss = "mse"});
+    return model;
+  };
+  optim::Model straight = make();
+  const auto h3 = straight.fit(x, y, {.batch_size = 8, .epochs = 3, .verbose = 0, .seed = 42});
+
+  optim::Model first = make();
+  first.fit(x, y, {.batch_size = 8, .epochs = 2, .verbose = 0, .seed = 42});
+  first.save(dir / "ckpt.safetensors");
+  manual_seed(999);  // the default generator's state at load time must not matter
+  optim::Model resumed = optim::load_model(dir / "ckpt.safetensors");
+  const auto h1 = resumed.fit(x, y, {.batch_size = 8, .epochs = 3, .verbose = 0, .initial_epoch = 2, .seed = 42});
+  CHECK(h1["loss"][0] == h3["loss"][2]);
+  CHECK(test::same_values(resumed.get_weights(), straight.get_weights()));
+}
+
+TEST_CASE("load_model: random states must match the model's Dropouts") {
+  test::TempDir dir("rng_errors");
+  layers::clear_session();
+  auto net = std::make_shared<layers::Sequential>(layers::SequentialOptions{.input_shape = Shape{3}});
+  net->add(layers::Dense({.units = 4}));
+  net->add(layers::Dropout({.rate = 0.5, .seed = 1}));
+  optim::Model model(net);
+  model.compile({.optimizer = "sgd", .loss = "mse"});
+  model.save(dir / "m.safetensors");
+  const auto contents = io::load_safetensors(dir / "m.safetensors");
+  const auto rng = nlohmann::json::parse(contents.metadata.at("rng_state"));
+  REQUIRE(rng.size() == 1);
+  REQUIRE(rng.contains("sequential/dropout"));
+  auto rewrite = [&](const std::string& name, std::optional<nlohmann::json> state) {
+    auto metadata = contents.metadata;
+    if (state) metadata["rng_state"] = state->dump();
+    else metadata.erase("rng_state");
+    io::save_safetensors(dir / name, contents.tensors, metadata);
+    return dir / name;
+  };
+  // A file from before generators were saved: loads, the Dropout starts from its seed.
+  CHECK_NOTHROW(optim::load_model(rewrite("old.safetensors", std::nullopt)));
+  REQUIRE_THROWS_WITH_ALL(optim::load_model(rewrite("none.safetensors", nlohmann::json::object())), std::runtime_error,
+                          "none.safetensors", "no random state", "sequential/dropout");
+  nlohmann::json extra = rng;
+  extra["sequential/dropout_9"] = rng["sequential/dropout"];
+  REQUIRE_THROWS_WITH_ALL(optim::load_model(rewrite("extra.safetensors", extra)), std::runtime_error,
+                          "extra.safetensors", "sequential/dropout_9", "matches no layer");
+  REQUIRE_THROWS_WITH_ALL(optim::load_model(rewrite("bad.safetensors", nlohmann::json{{"sequential/dropout", "1 2 3"}})),
+                          std::runtime_error, "bad.safetensors", "sequential/dropout", "damaged");
+  REQUIRE_THROWS_WITH_ALL(optim::load_model(rewrite("num.safetensors", nlohmann::json{{"sequential/dropout", 5}})),
+                          std::runtime_error, "num.safetensors", "not a string");
+  REQUIRE_THROWS_WITH_ALL(optim::load_model(rewrite("arr.safetensors", nlohmann::json::array())), std::runtime_error,
+                          "arr.safetensors", "not a JSON object");
+}
+
 TEST_CASE("load_model: damaged or foreign files give errors naming the file") {
   test::TempDir dir("model_errors");
   layers::clear_session();
