@@ -20,11 +20,15 @@ void BM_raw_sgemm(benchmark::State& state) {
   const auto n = state.range(0);
   Tensor a = Tensor::randn({n, n}), b = Tensor::randn({n, n}), c = Tensor::zeros({n, n});
   const int ni = static_cast<int>(n);
+  // The ceiling: OpenBLAS with its own threads on every core (minidl keeps it single-threaded and
+  // splits GEMMs over its pool instead).
+  openblas_set_num_threads(get_num_threads());
   for (auto _ : state) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, ni, ni, 1.0f, a.data<float>(), ni, b.data<float>(), ni,
                 0.0f, c.data<float>(), ni);
     benchmark::DoNotOptimize(c.data<float>());
   }
+  openblas_set_num_threads(1);
   set_flops(state, n);
 }
 

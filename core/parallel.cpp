@@ -130,7 +130,7 @@ int get_num_threads() {
 void set_num_threads(int n) {
   if (n < 1) throw_invalid_argument("set_num_threads: n must be >= 1, received n={}", n);
   g_num_threads.store(n);
-  openblas_set_num_threads(n);
+  openblas_set_num_threads(1);  // blas::gemm splits large products over minidl's pool instead
 }
 
 void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain,

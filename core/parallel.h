@@ -7,7 +7,8 @@
 
 namespace minidl {
 
-// Threads used by minidl's own kernels and by OpenBLAS. Defaults to the number of cores
+// Threads used by minidl's kernels and GEMMs (OpenBLAS itself is kept single-threaded; blas::gemm
+// splits large products over this pool). Defaults to the number of cores
 // (or MINIDL_NUM_THREADS when set).
 int get_num_threads();
 void set_num_threads(int n);
