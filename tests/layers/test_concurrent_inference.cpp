@@ -35,3 +35,29 @@ TEST_CASE("one model called from 3 threads at once equals serial calls", "[layer
   for (int t = 0; t < 3; ++t)
     for (const auto& y : got[t]) REQUIRE(y.to_vector<float>() == expected[t].to_vector<float>());
 }
+
+TEST_CASE("concurrent calls of a model with large GEMMs equal serial calls", "[layers][threads]") {
+  // Products above blas::gemm's threshold are split over the pool when called alone, and run whole
+  // on the calling thread when another call holds the pool: both must give the same bits.
+  manual_seed(6);
+  Sequential model({.input_shape = Shape{384}});
+  model.add(Dense({.units = 512, .activation = "relu"}));
+  model.add(Dense({.units = 200}));
+  std::vector<Tensor> inputs, expected;
+  Generator gen(10);
+  for (int t = 0; t < 3; ++t) inputs.push_back(Tensor::randn({211, 384}, gen));
+  {
+    NoGradGuard guard;
+    for (const auto& x : inputs) expected.push_back(model(x, false));
+  }
+  std::vector<std::vector<Tensor>> got(3);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t)
+    threads.emplace_back([&, t] {
+      NoGradGuard guard;
+      for (int rep = 0; rep < 4; ++rep) got[t].push_back(model(inputs[t], false));
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 3; ++t)
+    for (const auto& y : got[t]) REQUIRE(y.to_vector<float>() == expected[t].to_vector<float>());
+}
