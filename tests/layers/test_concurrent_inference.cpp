@@ -7,6 +7,28 @@
 using namespace minidl;
 using namespace minidl::layers;
 
+namespace {
+
+// Calls `model` on inputs[t] from one thread per input, `reps` times each, all at once, and
+// requires every result to equal the serial call bit for bit.
+void require_concurrent_equals_serial(Layer& model, const std::vector<Tensor>& inputs, int reps) {
+  NoGradGuard guard;
+  std::vector<Tensor> expected;
+  for (const auto& x : inputs) expected.push_back(model(x, false));
+  std::vector<std::vector<Tensor>> got(inputs.size());
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < inputs.size(); ++t)
+    threads.emplace_back([&, t] {
+      NoGradGuard thread_guard;
+      for (int rep = 0; rep < reps; ++rep) got[t].push_back(model(inputs[t], false));
+    });
+  for (auto& th : threads) th.join();
+  for (std::size_t t = 0; t < inputs.size(); ++t)
+    for (const auto& y : got[t]) REQUIRE(y.to_vector<float>() == expected[t].to_vector<float>());
+}
+
+}  // namespace
+
 TEST_CASE("one model called from 3 threads at once equals serial calls", "[layers][threads]") {
   manual_seed(5);
   Sequential model({.input_shape = Shape{12, 12, 2}});
@@ -17,23 +39,10 @@ TEST_CASE("one model called from 3 threads at once equals serial calls", "[layer
   model.add(Dropout({.rate = 0.5}));
   model.add(Flatten());
   model.add(Dense({.units = 5, .activation = "softmax"}));
-  std::vector<Tensor> inputs, expected;
+  std::vector<Tensor> inputs;
   Generator gen(9);
   for (int t = 0; t < 3; ++t) inputs.push_back(Tensor::randn({4, 12, 12, 2}, gen));
-  {
-    NoGradGuard guard;
-    for (const auto& x : inputs) expected.push_back(model(x, false));
-  }
-  std::vector<std::vector<Tensor>> got(3);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 3; ++t)
-    threads.emplace_back([&, t] {
-      NoGradGuard guard;
-      for (int rep = 0; rep < 5; ++rep) got[t].push_back(model(inputs[t], false));
-    });
-  for (auto& th : threads) th.join();
-  for (int t = 0; t < 3; ++t)
-    for (const auto& y : got[t]) REQUIRE(y.to_vector<float>() == expected[t].to_vector<float>());
+  require_concurrent_equals_serial(model, inputs, 5);
 }
 
 TEST_CASE("concurrent calls of a model with large GEMMs equal serial calls", "[layers][threads]") {
@@ -43,21 +52,8 @@ TEST_CASE("concurrent calls of a model with large GEMMs equal serial calls", "[l
   Sequential model({.input_shape = Shape{384}});
   model.add(Dense({.units = 512, .activation = "relu"}));
   model.add(Dense({.units = 200}));
-  std::vector<Tensor> inputs, expected;
+  std::vector<Tensor> inputs;
   Generator gen(10);
   for (int t = 0; t < 3; ++t) inputs.push_back(Tensor::randn({211, 384}, gen));
-  {
-    NoGradGuard guard;
-    for (const auto& x : inputs) expected.push_back(model(x, false));
-  }
-  std::vector<std::vector<Tensor>> got(3);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 3; ++t)
-    threads.emplace_back([&, t] {
-      NoGradGuard guard;
-      for (int rep = 0; rep < 4; ++rep) got[t].push_back(model(inputs[t], false));
-    });
-  for (auto& th : threads) th.join();
-  for (int t = 0; t < 3; ++t)
-    for (const auto& y : got[t]) REQUIRE(y.to_vector<float>() == expected[t].to_vector<float>());
+  require_concurrent_equals_serial(model, inputs, 4);
 }
