@@ -220,7 +220,7 @@ TEST_CASE("safetensors rejects corrupted and truncated files with a message nami
   }
   SECTION("offsets beyond the data (truncated file)") {
     auto bytes = valid;
-    bytes.resize(bytes.size() - 3);
+    bytes.erase(bytes.end() - 3, bytes.end());  // (resize(size - 3) trips a GCC -Wstringop-overflow false positive)
     REQUIRE_THROWS_WITH_ALL(parse(bytes), E, "reach past the end of the data buffer", "truncated");
   }
   SECTION("malformed data_offsets") {
