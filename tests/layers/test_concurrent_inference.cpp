@@ -45,7 +45,7 @@ TEST_CASE("one model called from 3 threads at once equals serial calls", "[layer
   require_concurrent_equals_serial(model, inputs, 5);
 }
 
-TEST_CASE("concurrent calls of a model with large GEMMs equal serial calls", "[layers][threads]") {
+TEST_CASE("a model with large (split) GEMMs called from 3 threads at once equals serial calls", "[layers][threads]") {
   // Products above blas::gemm's threshold are split over the pool when called alone, and run whole
   // on the calling thread when another call holds the pool: both must give the same bits.
   manual_seed(6);
