@@ -49,7 +49,7 @@ DcganTrainer::DcganTrainer(const DcganOptions& o)
       generator_optimizer_({.learning_rate = 1e-4}),
       discriminator_optimizer_({.learning_rate = 1e-4}) {}
 
-DcganTrainer::Losses DcganTrainer::train_step(const Tensor& real) {
+DcganTrainer::Gradients DcganTrainer::gradients(const Tensor& real) {
   const std::int64_t b = real.shape()[0];
   const Tensor noise = Tensor::randn({b, options_.noise_dim}, rng_);
   const Tensor fake = (*generator_)(noise, true);
@@ -63,18 +63,23 @@ DcganTrainer::Losses DcganTrainer::train_step(const Tensor& real) {
   // The tutorial's two tape.gradient calls. autograd::grad runs only what each needs: the
   // generator's pass skips the discriminator's weight gradients, the discriminator's pass skips
   // the gradient into the fakes.
-  const auto g_vars = generator_->trainable_weights();
-  const auto d_vars = discriminator_->trainable_weights();
   auto values = [](const std::vector<VariablePtr>& vars) {
     std::vector<Tensor> v;
     for (const auto& var : vars) v.push_back(var->value);
     return v;
   };
-  const auto g_grads = autograd::grad(gen_loss, values(g_vars), {.retain_graph = true});
-  const auto d_grads = autograd::grad(disc_loss, values(d_vars));
-  generator_optimizer_.apply(g_grads, g_vars);
-  discriminator_optimizer_.apply(d_grads, d_vars);
-  return {gen_loss.item(), disc_loss.item()};
+  Gradients g;
+  g.generator = autograd::grad(gen_loss, values(generator_->trainable_weights()), {.retain_graph = true});
+  g.discriminator = autograd::grad(disc_loss, values(discriminator_->trainable_weights()));
+  g.losses = {gen_loss.item(), disc_loss.item()};
+  return g;
+}
+
+DcganTrainer::Losses DcganTrainer::train_step(const Tensor& real) {
+  const Gradients g = gradients(real);
+  generator_optimizer_.apply(g.generator, generator_->trainable_weights());
+  discriminator_optimizer_.apply(g.discriminator, discriminator_->trainable_weights());
+  return g.losses;
 }
 
 Tensor DcganTrainer::generate(const Tensor& noise) {

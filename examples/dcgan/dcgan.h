@@ -35,6 +35,14 @@ class DcganTrainer {
     double generator = 0, discriminator = 0;
   };
   Losses train_step(const Tensor& real_images);  // images scaled to [-1, 1], (B, 28, 28, 1)
+  // The step's gradients without applying them (train_step = gradients + both optimizers' apply):
+  // d(generator loss)/d(generator weights) and d(discriminator loss)/d(discriminator weights), in
+  // trainable_weights() order. Draws the noise and dropout masks a train_step would.
+  struct Gradients {
+    std::vector<Tensor> generator, discriminator;
+    Losses losses;
+  };
+  Gradients gradients(const Tensor& real_images);
   Tensor generate(const Tensor& noise);           // inference mode
   layers::Sequential& generator() { return *generator_; }
   layers::Sequential& discriminator() { return *discriminator_; }
