@@ -13,4 +13,4 @@ cmake --build build -j"$(nproc)" --target minidl_autoencoder minidl_dcgan
 echo
 echo "Pictures: out/autoencoder/reconstructions.png (originals above, reconstructions below)"
 echo "          out/autoencoder/loss.png (loss per epoch)"
-echo "Next: ./build/examples/minidl_dcgan --epochs 5 --out out/dcgan   (about 25 minutes on 2 cores)"
+echo "Next: ./build/examples/minidl_dcgan --epochs 5 --out out/dcgan   (about 15 minutes on 2 cores)"
