@@ -1,6 +1,8 @@
 #include "minidl/optim/callbacks.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 
 #include <fmt/args.h>
@@ -265,8 +267,11 @@ void CSVLogger::on_train_begin(Logs&) {
     std::string first;
     write_header_ = !(std::getline(in, first) && !first.empty());
   }
+  errno = 0;
   file_ = std::make_shared<std::ofstream>(filename_, o_.append ? std::ios::app : std::ios::trunc);
-  if (!*file_) throw_runtime_error("CSVLogger: cannot open '{}' for writing", filename_.string());
+  if (!*file_)  // ofstream keeps the reason only in errno (set by the failed open on glibc)
+    throw_runtime_error("CSVLogger: cannot open '{}' for writing: {}", filename_.string(),
+                        errno ? std::strerror(errno) : "unknown error");
 }
 
 void CSVLogger::on_epoch_end(int epoch, Logs& logs) {

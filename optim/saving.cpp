@@ -138,15 +138,17 @@ void Model::save(const std::filesystem::path& path) const {
     std::filesystem::create_directories(path, ec);
     if (ec)
       throw_runtime_error("Model.save: cannot create the folder '{}' to save into: {}", path.string(), ec.message());
-    io::AtomicFileWriter writer(path / "config.json", "Model.save");
-    const std::string text = config.dump(2) + "\n";
-    writer.write(std::as_bytes(std::span(text.data(), text.size())));
-    writer.commit();
   }
   std::map<std::string, std::string> metadata{
       {"format", kFormat}, {"format_version", kFormatVersion}, {"config", config.dump()}};
   if (const auto rng = network_->rng_states(); !rng.empty()) metadata[kRngStateKey] = nlohmann::json(rng).dump();
   write_as("Model.save", [&] { io::save_safetensors(file, tensors, metadata); });
+  if (is_folder_path(path)) {  // the readable copy goes last: a failed model write leaves no stray config.json
+    io::AtomicFileWriter writer(path / "config.json", "Model.save");
+    const std::string text = config.dump(2) + "\n";
+    writer.write(std::as_bytes(std::span(text.data(), text.size())));
+    writer.commit();
+  }
 }
 
 Model load_model(const std::filesystem::path& path, const LoadModelOptions& options) {

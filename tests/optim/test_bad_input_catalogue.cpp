@@ -702,7 +702,7 @@ std::vector<Mistake> file_mistakes(const fs::path& dir) {
          const auto [x, y] = test::regression_data(8);
          compiled().fit(x, y, {.verbose = 0, .callbacks = {optim::CSVLogger(blocked(dir, "csv_blocked") / "blocker" / "log.csv")}});
        },
-       kRuntime, {"CSVLogger", "blocker/log.csv"}, only_blocker_left(dir / "csv_blocked")},
+       kRuntime, {"CSVLogger", "blocker/log.csv", "Not a directory"}, only_blocker_left(dir / "csv_blocked")},
       {"load_model of a missing file", [dir] { optim::load_model(dir / "no_model.safetensors"); }, kRuntime,
        {"no_model.safetensors", "does not exist"}},
       {"load_model of a weights-only file",
@@ -869,4 +869,12 @@ TEST_CASE("bad-input catalogue: files, a failed save keeps the previous model fi
   CHECK(read_bytes(dir / "m.safetensors") == before);
   optim::Model loaded = optim::load_model(dir / "m.safetensors");
   CHECK_FALSE(test::same_values(loaded.get_weights(), model.get_weights()));
+  // Folder form: the model file fails, so the readable config.json copy is not written either.
+  io::detail::set_save_hook([](const fs::path& p) {
+    if (p.filename().string().find("model.safetensors") != std::string::npos)
+      throw std::runtime_error("simulated: no space left on device");
+  });
+  REQUIRE_THROWS_WITH_ALL(model.save(dir / "folder/"), std::runtime_error, "no space left");
+  io::detail::set_save_hook(nullptr);
+  CHECK(listing(dir / "folder").empty());
 }
