@@ -28,14 +28,14 @@ std::shared_ptr<Sequential> make_dcgan_generator(std::int64_t noise_dim) {
   return g;
 }
 
-std::shared_ptr<Sequential> make_dcgan_discriminator() {
+std::shared_ptr<Sequential> make_dcgan_discriminator(double dropout) {
   auto d = std::make_shared<Sequential>(SequentialOptions{.name = "discriminator"});
   d->add(Conv2D({.filters = 64, .kernel_size = 5, .strides = 2, .padding = "same", .name = "conv2d", .input_shape = Shape{28, 28, 1}}));
   d->add(LeakyReLU({.name = "leaky_re_lu"}));
-  d->add(Dropout({.rate = 0.3, .name = "dropout"}));
+  d->add(Dropout({.rate = dropout, .name = "dropout"}));
   d->add(Conv2D({.filters = 128, .kernel_size = 5, .strides = 2, .padding = "same", .name = "conv2d_1"}));
   d->add(LeakyReLU({.name = "leaky_re_lu_1"}));
-  d->add(Dropout({.rate = 0.3, .name = "dropout_1"}));
+  d->add(Dropout({.rate = dropout, .name = "dropout_1"}));
   d->add(Flatten({.name = "flatten"}));
   d->add(Dense({.units = 1, .name = "dense"}));
   return d;
@@ -45,13 +45,15 @@ DcganTrainer::DcganTrainer(const DcganOptions& o)
     : options_(o),
       rng_(o.seed),
       generator_((manual_seed(o.seed), make_dcgan_generator(o.noise_dim))),
-      discriminator_(make_dcgan_discriminator()),
+      discriminator_(make_dcgan_discriminator(o.dropout)),
       generator_optimizer_({.learning_rate = 1e-4}),
       discriminator_optimizer_({.learning_rate = 1e-4}) {}
 
 DcganTrainer::Gradients DcganTrainer::gradients(const Tensor& real) {
-  const std::int64_t b = real.shape()[0];
-  const Tensor noise = Tensor::randn({b, options_.noise_dim}, rng_);
+  return gradients(real, Tensor::randn({real.shape()[0], options_.noise_dim}, rng_));
+}
+
+DcganTrainer::Gradients DcganTrainer::gradients(const Tensor& real, const Tensor& noise) {
   const Tensor fake = (*generator_)(noise, true);
   const Tensor real_out = (*discriminator_)(real, true);
   const Tensor fake_out = (*discriminator_)(fake, true);

@@ -12,13 +12,16 @@
 namespace minidl::examples {
 
 std::shared_ptr<layers::Sequential> make_dcgan_generator(std::int64_t noise_dim = 100);
-std::shared_ptr<layers::Sequential> make_dcgan_discriminator();
+// dropout: the tutorial's 0.3 after each convolution; 0 makes the network deterministic (the
+// PyTorch reference test compares a whole step with it).
+std::shared_ptr<layers::Sequential> make_dcgan_discriminator(double dropout = 0.3);
 
 struct DcganOptions {
   int epochs = 5;
   std::int64_t batch_size = 256;
   std::int64_t noise_dim = 100;
   std::uint64_t seed = 42;
+  double dropout = 0.3;                // the discriminator's Dropout rate
   std::string out_dir = "out/dcgan";
   std::string data_dir;                // "" = io::fashion_mnist_dir()
   std::optional<std::int64_t> limit;   // first N training images only (tests, quick runs)
@@ -43,6 +46,7 @@ class DcganTrainer {
     Losses losses;
   };
   Gradients gradients(const Tensor& real_images);
+  Gradients gradients(const Tensor& real_images, const Tensor& noise);  // with the given (B, noise_dim) noise
   Tensor generate(const Tensor& noise);           // inference mode
   layers::Sequential& generator() { return *generator_; }
   layers::Sequential& discriminator() { return *discriminator_; }
