@@ -1,7 +1,7 @@
 """PyTorch's version of the keras.io autoencoder trained one epoch on Fashion-MNIST: the test BCE
 that minidl's example must match or beat (issue: "at least as good as PyTorch's after one epoch").
 
-    /usr/bin/python3 bench/autoencoder_quality_torch.py [--epochs 1] [--seed 42]
+    /usr/bin/python3 bench/autoencoder_quality_torch.py [--epochs 1] [--seed 42] [--keras-init]
 
 Same data (Debian's dataset-fashion-mnist, scaled to [0, 1]), same network (bench/examples_vs_torch.py),
 Adam(1e-3, eps 1e-7), batch 128, shuffled; prints the test BCE per epoch (mean over the 10,000 test images).
@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from examples_vs_torch import autoencoder  # noqa: E402
+from examples_vs_torch import autoencoder, keras_init  # noqa: E402
 
 DATA = os.environ.get("MINIDL_FASHION_MNIST", "/usr/share/datasets/fashion-mnist")
 
@@ -31,10 +31,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--keras-init", action="store_true", help="Keras's initial weights (as minidl) instead of PyTorch's")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     train, test = images("train-images-idx3-ubyte.gz"), images("t10k-images-idx3-ubyte.gz")
     model = autoencoder()
+    if args.keras_init:
+        keras_init(model)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     for epoch in range(1, args.epochs + 1):
         model.train()

@@ -15,21 +15,12 @@ import time
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from autoencoder_quality_torch import images  # noqa: E402
-from examples_vs_torch import discriminator, generator  # noqa: E402
-
-
-def keras_init(model):
-    for m in model.modules():
-        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
-            nn.init.xavier_uniform_(m.weight)  # fan-in/out of a conv kernel match Keras's glorot_uniform
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
+from examples_vs_torch import discriminator, generator, keras_init  # noqa: E402
 
 
 def write_grid(path, batch):

@@ -52,6 +52,16 @@ def discriminator():
         nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
 
 
+def keras_init(model):
+    """Keras's initial weights instead of PyTorch's: glorot_uniform kernels (a conv kernel's fans are
+    the same in both layouts), zero biases."""
+    for m in model.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.xavier_uniform_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
 def time_steps(step, steps):
     for _ in range(3):
         step()

@@ -92,6 +92,7 @@ TEST_CASE("conv2d passes float64 gradchecks", "[conv2d][gradcheck]") {
       {"1x1 pointwise", {2, 3, 3, 4}, {1, 1, 4, 3}, {}},
       {"GEMM path (9 filters)", {2, 4, 5, 2}, {3, 3, 2, 9}, {.strides = {2, 1}, .padding = {1, 1, 0, 2}}},
       {"direct path, dilated", {1, 6, 6, 3}, {2, 2, 3, 2}, {.strides = {1, 2}, .dilation_rate = {2, 2}, .padding = {1, 0, 1, 1}}},
+      {"direct path, 19 channels (vector blocks and a tail)", {1, 4, 5, 19}, {3, 3, 19, 2}, {.strides = {2, 1}, .padding = {1, 1, 1, 0}}},
       {"kernel larger than input", {1, 2, 2, 1}, {3, 3, 1, 2}, {.padding = {1, 1, 1, 1}}},
       {"1x1 input", {3, 1, 1, 2}, {1, 1, 2, 2}, {.strides = {3, 3}}},
       {"channels_first", {2, 3, 5, 4}, {3, 2, 3, 2}, {.strides = {2, 1}, .padding = {1, 1, 0, 1}, .data_format = "channels_first"}},
@@ -161,6 +162,25 @@ TEST_CASE("the tf.keras dilation example", "[conv2d]") {
                                     {.dilation_rate = {2, 2}, .padding = g.padding, .output_padding = g.output_padding});
   REQUIRE(y.to_vector<float>() == std::vector<float>{192, 228, 192, 228, 336, 372, 336, 372, 192, 228, 192, 228,
                                                      336, 372, 336, 372});
+}
+
+TEST_CASE("the direct loops (<= 8 filters) equal the im2col + GEMM path on wide float32 inputs", "[conv2d]") {
+  // 3 filters take the direct loops; the same 3 plus 6 zero filters take im2col + GEMM. 37 input
+  // channels exercise the 16-wide float32 blocks and a 5-channel tail.
+  Generator rng(5);
+  const Conv2dOptions o{.strides = {2, 1}, .dilation_rate = {1, 1}, .padding = {1, 2, 0, 1}};
+  const Tensor x0 = Tensor::randn({2, 9, 7, 37}, rng), k0 = Tensor::randn({3, 3, 37, 3}, rng);
+  const Tensor b0 = Tensor::randn({3}, rng), w = Tensor::randn({2, 5, 6, 3}, rng);
+  Tensor x_direct = x0.deep_copy().set_requires_grad(), k_direct = k0.deep_copy().set_requires_grad();
+  Tensor x_gemm = x0.deep_copy().set_requires_grad();
+  Tensor k_gemm = concat({k0, Tensor::zeros({3, 3, 37, 6})}, 3).set_requires_grad();
+  const Tensor y_direct = conv2d(x_direct, k_direct, b0, o);
+  const Tensor y_gemm = slice(conv2d(x_gemm, k_gemm, concat({b0, Tensor::zeros({6})}, 0), o), 3, 0, 3);
+  REQUIRE_CLOSE(y_direct, y_gemm, 1e-5, 1e-4);
+  (y_direct * w).sum().backward();
+  (y_gemm * w).sum().backward();
+  REQUIRE_CLOSE(x_direct.grad(), x_gemm.grad(), 1e-5, 1e-4);
+  REQUIRE_CLOSE(k_direct.grad(), slice(k_gemm.grad(), 3, 0, 3), 1e-5, 1e-4);
 }
 
 TEST_CASE("large batches are chunked under the scratch limit", "[conv2d]") {
