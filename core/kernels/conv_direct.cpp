@@ -29,12 +29,14 @@ template <class T>
 struct Lanes {
   typedef T Vec __attribute__((vector_size(64)));
   static constexpr int count = 64 / sizeof(T);
-  static Vec load(const T* p) {
-    Vec v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
+  // Vectors go by reference: passing 64-byte vectors by value has a CPU-dependent ABI (-Wpsabi).
+  static void multiply_add(Vec& acc, const T* a, const T* b) {
+    Vec va, vb;
+    std::memcpy(&va, a, sizeof va);
+    std::memcpy(&vb, b, sizeof vb);
+    acc += va * vb;
   }
-  static T fold(Vec v) {
+  static T fold(const Vec& v) {
     T s[count];
     std::memcpy(s, &v, sizeof v);
     for (int w = count / 2; w > 0; w /= 2)
@@ -101,7 +103,7 @@ void conv_direct_forward(const T* x, std::int64_t count, const ConvGeometry& g, 
             for (std::int64_t mx = mx0; mx < mx1; ++mx) {
               const T* px = image + ((y0 + my * g.dilation_h) * g.image_w + x0 + mx * g.dilation_w) * cin;
               const T* kc = kt.data() + ((my * g.kernel_w + mx) * cout + co) * cin;
-              for (std::int64_t c0 = 0; c0 < vec_end; c0 += L::count) s += L::load(px + c0) * L::load(kc + c0);
+              for (std::int64_t c0 = 0; c0 < vec_end; c0 += L::count) L::multiply_add(s, px + c0, kc + c0);
               for (std::int64_t ci = vec_end; ci < cin; ++ci) tail += px[ci] * kc[ci];
             }
           out[co] = (bias ? bias[co] : T(0)) + L::fold(s) + tail;
