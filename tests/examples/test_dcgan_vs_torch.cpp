@@ -9,8 +9,6 @@ using namespace minidl;
 
 namespace {
 
-Shape shape_of(const nlohmann::json& j) { return Shape(j.begin(), j.end()); }
-
 // The reference's weights: pattern(shape, seed) * scale + offset, in weights() order.
 void set_pattern_weights(layers::Layer& model, const nlohmann::json& table) {
   const auto vars = model.weights();
@@ -29,7 +27,7 @@ void set_pattern_weights(layers::Layer& model, const nlohmann::json& table) {
 // magnitude, and the dot product with a fixed pattern within 1e-4 of the sum of |products|.
 void check_summary(const std::string& name, const Tensor& actual, const nlohmann::json& s) {
   INFO(name);
-  REQUIRE(actual.shape() == shape_of(s["shape"]));
+  REQUIRE(actual.shape() == test::shape_from_json(s["shape"]));
   const auto a = actual.to(DType::Float64).to_vector<double>();
   const double tol = 1e-4 * s["max_abs"].get<double>();
   for (const auto& sample : s["samples"]) {

@@ -23,11 +23,6 @@ Conv2DTransposeOptions options_from(const nlohmann::json& c) {
   return o;
 }
 
-Shape shape_of(const nlohmann::json& j) {
-  const auto v = j.get<std::vector<std::int64_t>>();
-  return Shape(v.begin(), v.end());
-}
-
 }  // namespace
 
 TEST_CASE("Conv2DTranspose equals Keras on 160 configurations", "[layers][conv2d_transpose]") {
@@ -37,14 +32,14 @@ TEST_CASE("Conv2DTranspose equals Keras on 160 configurations", "[layers][conv2d
   for (const auto& c : fx["cases"]) {
     INFO("config " << c["config"].dump() << " input " << c["input_shape"].dump());
     Conv2DTranspose layer(options_from(c["config"]));
-    const Shape in = shape_of(c["input_shape"]);
+    const Shape in = test::shape_from_json(c["input_shape"]);
     const std::int64_t seed = c["seed"];
     layer.build(in);
-    REQUIRE(layer.kernel()->value.shape() == shape_of(c["kernel_shape"]));
-    std::vector<Tensor> w{test::pattern(shape_of(c["kernel_shape"]), seed + 1)};
+    REQUIRE(layer.kernel()->value.shape() == test::shape_from_json(c["kernel_shape"]));
+    std::vector<Tensor> w{test::pattern(test::shape_from_json(c["kernel_shape"]), seed + 1)};
     if (c["config"]["use_bias"]) w.push_back(test::pattern({c["config"]["filters"].get<std::int64_t>()}, seed + 2));
     layer.set_weights(w);
-    const Shape out = shape_of(c["output_shape"]);
+    const Shape out = test::shape_from_json(c["output_shape"]);
     REQUIRE(layer.compute_output_shape(in) == out);
     const Tensor y = layer(test::pattern(in, seed));
     REQUIRE(y.shape() == out);

@@ -13,11 +13,6 @@ namespace {
 
 constexpr double kRtol = 1e-5, kAtol = 1e-6;
 
-Shape shape_of(const nlohmann::json& j) {
-  const auto v = j.get<std::vector<std::int64_t>>();
-  return Shape(v.begin(), v.end());
-}
-
 IntPair pair_of(const nlohmann::json& j) { return IntPair(j[0].get<std::int64_t>(), j[1].get<std::int64_t>()); }
 
 Tensor expected_of(const nlohmann::json& values, const Shape& shape) {
@@ -73,10 +68,10 @@ TEST_CASE("Conv2D equals Keras over formats, groups, dilation and strides", "[la
     strided += cfg["strides"] != nlohmann::json({1, 1});
     same += cfg["padding"] == "same";
     Conv2D layer(conv2d_options(cfg));
-    const Shape in = shape_of(c["input_shape"]), out = shape_of(c["output_shape"]);
+    const Shape in = test::shape_from_json(c["input_shape"]), out = test::shape_from_json(c["output_shape"]);
     const std::int64_t seed = c["seed"];
     layer.build(in);
-    REQUIRE(layer.kernel()->value.shape() == shape_of(c["kernel_shape"]));
+    REQUIRE(layer.kernel()->value.shape() == test::shape_from_json(c["kernel_shape"]));
     REQUIRE(layer.compute_output_shape(in) == out);
     layer.set_weights(pattern_weights(layer, seed));
     worst.require_close(layer(test::pattern(in, seed)), expected_of(c["y"], out));
@@ -98,7 +93,7 @@ TEST_CASE("Dense equals Keras on rank 2, 3 and 4 inputs", "[layers][dense]") {
     Dense layer({.units = c["config"]["units"],
                  .activation = c["config"]["activation"].get<std::string>(),
                  .use_bias = c["config"]["use_bias"]});
-    const Shape in = shape_of(c["input_shape"]), out = shape_of(c["output_shape"]);
+    const Shape in = test::shape_from_json(c["input_shape"]), out = test::shape_from_json(c["output_shape"]);
     layer.build(in);
     REQUIRE(layer.compute_output_shape(in) == out);
     layer.set_weights(pattern_weights(layer, c["seed"]));
@@ -119,7 +114,7 @@ TEST_CASE("BatchNormalization equals Keras in training and inference, moving sta
                               .epsilon = cfg["epsilon"],
                               .center = cfg["center"],
                               .scale = cfg["scale"]});
-    const Shape in = shape_of(c["input_shape"]);
+    const Shape in = test::shape_from_json(c["input_shape"]);
     const std::int64_t seed = c["seed"];
     layer.build(in);
     const std::int64_t channels = in[cfg["axis"].get<std::int64_t>() < 0 ? in.ndim() + cfg["axis"].get<std::int64_t>()
@@ -156,7 +151,7 @@ TEST_CASE("Pooling, UpSampling2D and ZeroPadding2D equal Keras", "[layers][pooli
                    << " " << c["data_format"] << " input " << c["input_shape"].dump());
     Pooling2DOptions o{.pool_size = pair_of(c["pool_size"]), .padding = c["padding"], .data_format = c["data_format"]};
     if (!c["strides"].is_null()) o.strides = pair_of(c["strides"]);
-    const Shape in = shape_of(c["input_shape"]), out = shape_of(c["output_shape"]);
+    const Shape in = test::shape_from_json(c["input_shape"]), out = test::shape_from_json(c["output_shape"]);
     const Tensor x = test::pattern(in, c["seed"]);
     if (c["kind"] == "max") {
       MaxPooling2D layer(o);
@@ -171,14 +166,14 @@ TEST_CASE("Pooling, UpSampling2D and ZeroPadding2D equal Keras", "[layers][pooli
   for (const auto& c : fx["upsampling"]) {
     INFO("size " << c["size"].dump() << " " << c["interpolation"] << " " << c["data_format"]);
     UpSampling2D layer({.size = pair_of(c["size"]), .data_format = c["data_format"], .interpolation = c["interpolation"]});
-    const Shape in = shape_of(c["input_shape"]), out = shape_of(c["output_shape"]);
+    const Shape in = test::shape_from_json(c["input_shape"]), out = test::shape_from_json(c["output_shape"]);
     REQUIRE(layer.compute_output_shape(in) == out);
     worst.require_close(layer(test::pattern(in, c["seed"])), expected_of(c["y"], out));
   }
   for (const auto& c : fx["zero_padding"]) {
     INFO("padding " << c["padding"].dump() << " " << c["data_format"]);
     ZeroPadding2D layer({.padding = {pair_of(c["padding"][0]), pair_of(c["padding"][1])}, .data_format = c["data_format"]});
-    const Shape in = shape_of(c["input_shape"]), out = shape_of(c["output_shape"]);
+    const Shape in = test::shape_from_json(c["input_shape"]), out = test::shape_from_json(c["output_shape"]);
     REQUIRE(layer.compute_output_shape(in) == out);
     worst.require_close(layer(test::pattern(in, c["seed"])), expected_of(c["y"], out));
   }
@@ -191,7 +186,7 @@ TEST_CASE("Flatten, Reshape, LeakyReLU and Activation equal Keras", "[layers][re
   for (const auto& c : fx["flatten"]) {
     INFO("Flatten " << c["data_format"] << " input " << c["input_shape"].dump());
     Flatten layer({.data_format = c["data_format"]});
-    const Shape in = shape_of(c["input_shape"]), out = shape_of(c["output_shape"]);
+    const Shape in = test::shape_from_json(c["input_shape"]), out = test::shape_from_json(c["output_shape"]);
     REQUIRE(layer.compute_output_shape(in) == out);
     // Bit-exact: a pure permutation.
     REQUIRE_CLOSE(layer(test::pattern(in, c["seed"])), expected_of(c["y"], out), 0.0, 1e-30);
@@ -199,20 +194,20 @@ TEST_CASE("Flatten, Reshape, LeakyReLU and Activation equal Keras", "[layers][re
   for (const auto& c : fx["reshape"]) {
     INFO("Reshape " << c["target_shape"].dump() << " input " << c["input_shape"].dump());
     Reshape layer({.target_shape = c["target_shape"].get<std::vector<std::int64_t>>()});
-    const Shape in = shape_of(c["input_shape"]), out = shape_of(c["output_shape"]);
+    const Shape in = test::shape_from_json(c["input_shape"]), out = test::shape_from_json(c["output_shape"]);
     REQUIRE(layer.compute_output_shape(in) == out);
     REQUIRE_CLOSE(layer(test::pattern(in, c["seed"])), expected_of(c["y"], out), 0.0, 1e-30);
   }
   for (const auto& c : fx["leaky_relu"]) {
     INFO("LeakyReLU negative_slope " << c["negative_slope"].dump());
     LeakyReLU layer = c["negative_slope"].is_null() ? LeakyReLU() : LeakyReLU({.negative_slope = c["negative_slope"]});
-    const Shape in = shape_of(c["input_shape"]);
+    const Shape in = test::shape_from_json(c["input_shape"]);
     worst.require_close(layer(test::pattern(in, c["seed"])), expected_of(c["y"], in));
   }
   for (const auto& c : fx["activation"]) {
     INFO("Activation " << c["activation"]);
     Activation layer({.activation = c["activation"].get<std::string>()});
-    const Shape in = shape_of(c["input_shape"]);
+    const Shape in = test::shape_from_json(c["input_shape"]);
     worst.require_close(layer(test::pattern(in, c["seed"])), expected_of(c["y"], in));
   }
   WARN("LeakyReLU/Activation vs Keras: max relative error " << worst.rel);

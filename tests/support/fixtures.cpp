@@ -12,10 +12,14 @@ nlohmann::json load_fixture(const std::string& name) {
   return nlohmann::json::parse(in);
 }
 
+Shape shape_from_json(const nlohmann::json& j) {
+  const auto v = j.get<std::vector<std::int64_t>>();
+  return Shape(v.begin(), v.end());
+}
+
 Tensor tensor_from_json(const nlohmann::json& j, DType dtype) {
-  std::vector<std::int64_t> shape = j.at("shape").get<std::vector<std::int64_t>>();
   std::vector<double> data = j.at("data").get<std::vector<double>>();
-  return Tensor::from_vector(data, Shape(shape)).to(dtype).detach();
+  return Tensor::from_vector(data, shape_from_json(j.at("shape"))).to(dtype).detach();
 }
 
 Closeness compare(const Tensor& actual, const Tensor& expected, double rtol, double atol) {

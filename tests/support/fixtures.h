@@ -12,6 +12,8 @@ namespace minidl::test {
 
 // Parses tests/fixtures/<name> (JSON).
 nlohmann::json load_fixture(const std::string& name);
+// [d0, d1, ...] -> Shape.
+Shape shape_from_json(const nlohmann::json& j);
 // {"shape": [...], "data": [...]} -> tensor of `dtype`.
 Tensor tensor_from_json(const nlohmann::json& j, DType dtype = DType::Float64);
 
