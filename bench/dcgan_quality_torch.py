@@ -2,7 +2,7 @@
 on Fashion-MNIST, writing a 4x4 grid of the same kind minidl's example writes after every epoch,
 so the two can be compared picture for picture and loss for loss.
 
-    /usr/bin/python3 bench/dcgan_quality_torch.py [--epochs 1] [--limit 60000] [--out out/dcgan_torch]
+    /usr/bin/python3 bench/dcgan_quality_torch.py [--epochs 1] [--limit 60000] [--out out/dcgan_torch] [--samples 1000]
 
 Keras's initial weights (glorot_uniform kernels, zero biases) instead of PyTorch's defaults, Adam(1e-4,
 eps 1e-7) for both networks, batch 256, images scaled to [-1, 1], BCE from logits; prints the mean
@@ -35,6 +35,8 @@ def main():
     ap.add_argument("--limit", type=int, default=60000)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", default="out/dcgan_torch")
+    ap.add_argument("--samples", type=int, default=1000,
+                    help="after the last epoch, write this many samples to <out>/samples.npy (bench/gan_sample_quality.py scores them)")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
@@ -68,6 +70,9 @@ def main():
             write_grid(os.path.join(args.out, f"epoch_{epoch:03d}.png"), g(fixed))
         print(f"epoch {epoch}: gen_loss {g_sum / steps:.4f}  disc_loss {d_sum / steps:.4f}  ({time.time() - start:.0f} s)",
               flush=True)
+    with torch.no_grad():
+        samples = g(torch.randn(args.samples, 100, generator=torch.Generator().manual_seed(args.seed + 2)))
+    np.save(os.path.join(args.out, "samples.npy"), samples[:, 0].numpy())
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
 #include "minidl/core/parallel.h"
@@ -36,10 +37,32 @@ struct Lanes {
     std::memcpy(&vb, b, sizeof vb);
     acc += va * vb;
   }
+  static void scaled_add(Vec& acc, T scale, const T* a) {
+    Vec va;
+    std::memcpy(&va, a, sizeof va);
+    acc += va * scale;
+  }
+  static void add_to(T* out, const Vec& v) {
+    Vec vo;
+    std::memcpy(&vo, out, sizeof vo);
+    vo += v;
+    std::memcpy(out, &vo, sizeof vo);
+  }
+  // Pairwise: lanes [0, w) += lanes [w, 2w) for w = count/2, ..., 1, in halving vector widths.
   static T fold(const Vec& v) {
-    T s[count];
-    std::memcpy(s, &v, sizeof v);
-    for (int w = count / 2; w > 0; w /= 2)
+    typedef T V32 __attribute__((vector_size(32)));
+    typedef T V16 __attribute__((vector_size(16)));
+    V32 a, b;
+    std::memcpy(&a, &v, sizeof a);
+    std::memcpy(&b, reinterpret_cast<const char*>(&v) + sizeof a, sizeof b);
+    a += b;
+    V16 c, d;
+    std::memcpy(&c, &a, sizeof c);
+    std::memcpy(&d, reinterpret_cast<const char*>(&a) + sizeof c, sizeof d);
+    c += d;
+    T s[16 / sizeof(T)];
+    std::memcpy(s, &c, sizeof c);
+    for (int w = count / 8; w > 0; w /= 2)
       for (int l = 0; l < w; ++l) s[l] += s[l + w];
     return s[0];
   }
@@ -76,15 +99,57 @@ Readers readers(std::int64_t extent, std::int64_t stride, std::int64_t pad, std:
   return r;
 }
 
+// Column blocks of one output row: runs of up to `width` output columns whose windows have the same
+// valid taps (all interior columns do), so their dot products can share each kernel load.
+struct ColumnBlock {
+  std::int64_t first, count;
+};
+std::vector<ColumnBlock> column_blocks(const std::vector<std::pair<std::int64_t, std::int64_t>>& cols, std::int64_t width) {
+  std::vector<ColumnBlock> blocks;
+  for (std::int64_t gx = 0; gx < static_cast<std::int64_t>(cols.size());) {
+    std::int64_t n = 1;
+    while (n < width && gx + n < static_cast<std::int64_t>(cols.size()) && cols[gx + n] == cols[gx]) ++n;
+    blocks.push_back({gx, n});
+    gx += n;
+  }
+  return blocks;
+}
+
+// Input columns in blocks of up to `width` pixels ix, ix + stride, ix + 2 * stride, ... that are read
+// by the same kernel columns, each from the next output column: one kernel load serves them all.
+std::vector<ColumnBlock> reader_blocks(const Readers& cols, std::int64_t extent, std::int64_t stride, std::int64_t width) {
+  auto same_readers = [&](std::int64_t i, std::int64_t j, std::int64_t shift) {
+    const std::int64_t n = cols.offsets[i + 1] - cols.offsets[i];
+    if (cols.offsets[j + 1] - cols.offsets[j] != n) return false;
+    for (std::int64_t t = 0; t < n; ++t) {
+      const auto [mi, oi] = cols.pairs[cols.offsets[i] + t];
+      const auto [mj, oj] = cols.pairs[cols.offsets[j] + t];
+      if (mi != mj || oj != oi + shift) return false;
+    }
+    return true;
+  };
+  std::vector<ColumnBlock> blocks;
+  for (std::int64_t r = 0; r < std::min(stride, extent); ++r)
+    for (std::int64_t ix = r; ix < extent;) {
+      std::int64_t n = 1;
+      while (n < width && ix + n * stride < extent && same_readers(ix, ix + n * stride, n)) ++n;
+      blocks.push_back({ix, n});
+      ix += n * stride;
+    }
+  return blocks;
+}
+
 }  // namespace
 
 template <class T>
 void conv_direct_forward(const T* x, std::int64_t count, const ConvGeometry& g, const T* k, std::int64_t cout,
                          const T* bias, T* y) {
   using L = Lanes<T>;
+  constexpr std::int64_t kBlock = 4;  // output columns per pass: four independent accumulator chains
   const std::vector<T> kt = transpose_taps(k, g, cout);
-  const std::int64_t cin = g.channels, vec_end = cin / L::count * L::count;
+  const std::int64_t cin = g.channels, vec_end = cin / L::count * L::count, step = g.stride_w * cin;
   const auto cols = tap_ranges(g.grid_w, g.stride_w, g.pad_left, g.kernel_w, g.dilation_w, g.image_w);
+  const auto blocks = column_blocks(cols, kBlock);
   parallel_for(0, count * g.grid_h, 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t ny = begin; ny < end; ++ny) {
       const std::int64_t n = ny / g.grid_h, gy = ny % g.grid_h;
@@ -92,21 +157,28 @@ void conv_direct_forward(const T* x, std::int64_t count, const ConvGeometry& g, 
       const std::int64_t y0 = gy * g.stride_h - g.pad_top;
       std::int64_t my0, my1;
       valid_taps(y0, g.kernel_h, g.dilation_h, g.image_h, my0, my1);
-      for (std::int64_t gx = 0; gx < g.grid_w; ++gx) {
-        const std::int64_t x0 = gx * g.stride_w - g.pad_left;
-        const auto [mx0, mx1] = cols[gx];
-        T* out = y + (ny * g.grid_w + gx) * cout;
+      for (const auto [gx0, width] : blocks) {
+        const std::int64_t x0 = gx0 * g.stride_w - g.pad_left;
+        const auto [mx0, mx1] = cols[gx0];
+        T* out = y + (ny * g.grid_w + gx0) * cout;
         for (std::int64_t co = 0; co < cout; ++co) {
-          typename L::Vec s = {};
-          T tail = 0;
+          typename L::Vec s[kBlock] = {};
+          T tail[kBlock] = {};
           for (std::int64_t my = my0; my < my1; ++my)
             for (std::int64_t mx = mx0; mx < mx1; ++mx) {
               const T* px = image + ((y0 + my * g.dilation_h) * g.image_w + x0 + mx * g.dilation_w) * cin;
               const T* kc = kt.data() + ((my * g.kernel_w + mx) * cout + co) * cin;
-              for (std::int64_t c0 = 0; c0 < vec_end; c0 += L::count) L::multiply_add(s, px + c0, kc + c0);
-              for (std::int64_t ci = vec_end; ci < cin; ++ci) tail += px[ci] * kc[ci];
+              if (width == kBlock) {
+                for (std::int64_t c0 = 0; c0 < vec_end; c0 += L::count)
+                  for (std::int64_t j = 0; j < kBlock; ++j) L::multiply_add(s[j], px + j * step + c0, kc + c0);
+              } else {
+                for (std::int64_t j = 0; j < width; ++j)
+                  for (std::int64_t c0 = 0; c0 < vec_end; c0 += L::count) L::multiply_add(s[j], px + j * step + c0, kc + c0);
+              }
+              for (std::int64_t j = 0; j < width; ++j)
+                for (std::int64_t ci = vec_end; ci < cin; ++ci) tail[j] += px[j * step + ci] * kc[ci];
             }
-          out[co] = (bias ? bias[co] : T(0)) + L::fold(s) + tail;
+          for (std::int64_t j = 0; j < width; ++j) out[j * cout + co] = (bias ? bias[co] : T(0)) + L::fold(s[j]) + tail[j];
         }
       }
     }
@@ -116,29 +188,56 @@ void conv_direct_forward(const T* x, std::int64_t count, const ConvGeometry& g, 
 template <class T>
 void conv_direct_input_grad(const T* gy, std::int64_t count, const ConvGeometry& g, const T* k, std::int64_t cout,
                             T* dx) {
+  using L = Lanes<T>;
+  constexpr std::int64_t kBlock = 4;
   const std::vector<T> kt = transpose_taps(k, g, cout);
-  const std::int64_t cin = g.channels;
+  const std::int64_t cin = g.channels, vec_end = cin / L::count * L::count;
   const Readers rows = readers(g.image_h, g.stride_h, g.pad_top, g.kernel_h, g.dilation_h, g.grid_h);
   const Readers cols = readers(g.image_w, g.stride_w, g.pad_left, g.kernel_w, g.dilation_w, g.grid_w);
+  const auto blocks = reader_blocks(cols, g.image_w, g.stride_w, kBlock);
   // Gather form: each input pixel sums the taps that read it, so rows never write to each other.
   parallel_for(0, count * g.image_h, 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t ny = begin; ny < end; ++ny) {
       const std::int64_t n = ny / g.image_h, iy = ny % g.image_h;
       const T* grad = gy + n * g.grid_h * g.grid_w * cout;
-      for (std::int64_t ix = 0; ix < g.image_w; ++ix) {
-        T* __restrict out = dx + (ny * g.image_w + ix) * cin;
-        std::fill(out, out + cin, T(0));
-        for (std::int64_t a = rows.offsets[iy]; a < rows.offsets[iy + 1]; ++a)
-          for (std::int64_t b = cols.offsets[ix]; b < cols.offsets[ix + 1]; ++b) {
-            const auto [my, oy] = rows.pairs[a];
-            const auto [mx, ox] = cols.pairs[b];
-            const T* gp = grad + (oy * g.grid_w + ox) * cout;
-            const T* kp = kt.data() + (my * g.kernel_w + mx) * cout * cin;
-            for (std::int64_t co = 0; co < cout; ++co) {
-              const T gv = gp[co];
-              const T* __restrict kc = kp + co * cin;
-              for (std::int64_t ci = 0; ci < cin; ++ci) out[ci] += gv * kc[ci];
+      const std::int64_t a0 = rows.offsets[iy], a1 = rows.offsets[iy + 1];
+      for (const auto [ix, width] : blocks) {
+        const std::int64_t b0 = cols.offsets[ix], b1 = cols.offsets[ix + 1];
+        T* out = dx + (ny * g.image_w + ix) * cin;
+        const std::int64_t out_step = g.stride_w * cin;  // pixel j of the block: out + j * out_step
+        // Output-gradient values of pixel j sit j columns (j * cout) after pixel 0's.
+        auto sum_block = [&](auto fixed_width, std::int64_t c0, typename L::Vec* s) {
+          const std::int64_t w = decltype(fixed_width)::value == 0 ? width : decltype(fixed_width)::value;
+          for (std::int64_t a = a0; a < a1; ++a)
+            for (std::int64_t b = b0; b < b1; ++b) {
+              const auto [my, oy] = rows.pairs[a];
+              const auto [mx, ox] = cols.pairs[b];
+              const T* gp = grad + (oy * g.grid_w + ox) * cout;
+              const T* kp = kt.data() + (my * g.kernel_w + mx) * cout * cin + c0;
+              for (std::int64_t co = 0; co < cout; ++co)
+                for (std::int64_t j = 0; j < w; ++j) L::scaled_add(s[j], gp[j * cout + co], kp + co * cin);
             }
+        };
+        for (std::int64_t c0 = 0; c0 < vec_end; c0 += L::count) {
+          typename L::Vec s[kBlock] = {};
+          if (width == kBlock)
+            sum_block(std::integral_constant<std::int64_t, kBlock>{}, c0, s);
+          else
+            sum_block(std::integral_constant<std::int64_t, 0>{}, c0, s);
+          for (std::int64_t j = 0; j < width; ++j) std::memcpy(out + j * out_step + c0, &s[j], sizeof s[j]);
+        }
+        for (std::int64_t ci = vec_end; ci < cin; ++ci)
+          for (std::int64_t j = 0; j < width; ++j) {
+            T sum = 0;
+            for (std::int64_t a = a0; a < a1; ++a)
+              for (std::int64_t b = b0; b < b1; ++b) {
+                const auto [my, oy] = rows.pairs[a];
+                const auto [mx, ox] = cols.pairs[b];
+                const T* gp = grad + (oy * g.grid_w + ox + j) * cout;
+                const T* kp = kt.data() + (my * g.kernel_w + mx) * cout * cin + ci;
+                for (std::int64_t co = 0; co < cout; ++co) sum += gp[co] * kp[co * cin];
+              }
+            out[j * out_step + ci] = sum;
           }
       }
     }
@@ -148,11 +247,21 @@ void conv_direct_input_grad(const T* gy, std::int64_t count, const ConvGeometry&
 template <class T>
 void conv_direct_kernel_grad(const T* x, const T* gy, std::int64_t count, const ConvGeometry& g, std::int64_t cout,
                              T* dk) {
-  const std::int64_t cin = g.channels, taps = g.kernel_h * g.kernel_w;
+  using L = Lanes<T>;
+  const std::int64_t cin = g.channels, taps = g.kernel_h * g.kernel_w, vec_end = cin / L::count * L::count,
+                     step = g.stride_w * cin;
   const std::size_t size = static_cast<std::size_t>(taps * cout * cin);
+  // For each kernel column mx, the output columns [first, last) whose window column mx lies inside
+  // the image: per output row, one dot product over those columns per (tap, filter, channel block).
+  std::vector<std::pair<std::int64_t, std::int64_t>> reach(static_cast<std::size_t>(g.kernel_w));
+  for (std::int64_t mx = 0; mx < g.kernel_w; ++mx) {
+    const std::int64_t lead = g.pad_left - mx * g.dilation_w;  // gx * stride >= lead, < lead + image_w
+    auto ceil_div = [&](std::int64_t a) { return a <= 0 ? 0 : (a + g.stride_w - 1) / g.stride_w; };
+    const std::int64_t first = std::min(ceil_div(lead), g.grid_w);
+    reach[mx] = {first, std::max(first, std::min(ceil_div(lead + g.image_w), g.grid_w))};
+  }
   // Partial sums per chunk, merged in chunk order afterwards: the result does not depend on which
   // thread finished first.
-  const auto cols = tap_ranges(g.grid_w, g.stride_w, g.pad_left, g.kernel_w, g.dilation_w, g.image_w);
   std::vector<std::pair<std::int64_t, std::vector<T>>> parts;
   std::mutex merge;
   parallel_for(0, count * g.grid_h, 1, [&](std::int64_t begin, std::int64_t end) {
@@ -160,24 +269,36 @@ void conv_direct_kernel_grad(const T* x, const T* gy, std::int64_t count, const 
     for (std::int64_t ny = begin; ny < end; ++ny) {
       const std::int64_t n = ny / g.grid_h, gy_row = ny % g.grid_h;
       const T* image = x + n * g.image_size();
+      const T* grad = gy + ny * g.grid_w * cout;
       const std::int64_t y0 = gy_row * g.stride_h - g.pad_top;
       std::int64_t my0, my1;
       valid_taps(y0, g.kernel_h, g.dilation_h, g.image_h, my0, my1);
-      for (std::int64_t gx = 0; gx < g.grid_w; ++gx) {
-        const T* gp = gy + (ny * g.grid_w + gx) * cout;
-        const std::int64_t x0 = gx * g.stride_w - g.pad_left;
-        const auto [mx0, mx1] = cols[gx];
-        for (std::int64_t my = my0; my < my1; ++my)
-          for (std::int64_t mx = mx0; mx < mx1; ++mx) {
-            const T* px = image + ((y0 + my * g.dilation_h) * g.image_w + x0 + mx * g.dilation_w) * cin;
-            T* acc = part.data() + (my * g.kernel_w + mx) * cout * cin;
-            for (std::int64_t co = 0; co < cout; ++co) {
-              const T gv = gp[co];
-              T* a = acc + co * cin;
-              for (std::int64_t ci = 0; ci < cin; ++ci) a[ci] += gv * px[ci];
+      for (std::int64_t my = my0; my < my1; ++my)
+        for (std::int64_t mx = 0; mx < g.kernel_w; ++mx) {
+          const auto [first, last] = reach[mx];
+          // the pixel output column gx reads: image + row + gx * step (row alone may lie before the image)
+          const std::int64_t row = ((y0 + my * g.dilation_h) * g.image_w - g.pad_left + mx * g.dilation_w) * cin;
+          T* acc = part.data() + (my * g.kernel_w + mx) * cout * cin;
+          for (std::int64_t co = 0; co < cout; ++co) {
+            T* a = acc + co * cin;
+            for (std::int64_t c0 = 0; c0 < vec_end; c0 += L::count) {
+              typename L::Vec s0 = {}, s1 = {};
+              std::int64_t gx = first;
+              for (; gx + 1 < last; gx += 2) {
+                L::scaled_add(s0, grad[gx * cout + co], image + (row + gx * step + c0));
+                L::scaled_add(s1, grad[(gx + 1) * cout + co], image + (row + (gx + 1) * step + c0));
+              }
+              if (gx < last) L::scaled_add(s0, grad[gx * cout + co], image + (row + gx * step + c0));
+              s0 += s1;
+              L::add_to(a + c0, s0);
+            }
+            for (std::int64_t ci = vec_end; ci < cin; ++ci) {
+              T s = 0;
+              for (std::int64_t gx = first; gx < last; ++gx) s += grad[gx * cout + co] * image[row + gx * step + ci];
+              a[ci] += s;
             }
           }
-      }
+        }
     }
     std::lock_guard<std::mutex> lock(merge);
     parts.emplace_back(begin, std::move(part));

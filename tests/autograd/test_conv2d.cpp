@@ -165,22 +165,34 @@ TEST_CASE("the tf.keras dilation example", "[conv2d]") {
 }
 
 TEST_CASE("the direct loops (<= 8 filters) equal the im2col + GEMM path on wide float32 inputs", "[conv2d]") {
-  // 3 filters take the direct loops; the same 3 plus 6 zero filters take im2col + GEMM. 37 input
-  // channels exercise the 16-wide float32 blocks and a 5-channel tail.
+  // 3 filters take the direct loops; the same 3 plus 6 zero filters take im2col + GEMM. 37 and 21
+  // input channels exercise the 16-wide float32 blocks and a tail; rows of 7 and 19 columns the
+  // 4-column blocks (interior columns) and the single columns next to the padding.
+  struct Case {
+    Shape x, k;
+    Conv2dOptions o;
+  };
+  const Case cases[] = {
+      {{2, 9, 7, 37}, {3, 3, 37, 3}, {.strides = {2, 1}, .dilation_rate = {1, 1}, .padding = {1, 2, 0, 1}}},
+      {{1, 6, 19, 21}, {3, 4, 21, 3}, {.strides = {1, 2}, .dilation_rate = {1, 1}, .padding = {0, 1, 2, 1}}},
+      {{1, 7, 19, 21}, {2, 3, 21, 3}, {.strides = {1, 1}, .dilation_rate = {2, 3}, .padding = {1, 0, 3, 2}}},
+  };
   Generator rng(5);
-  const Conv2dOptions o{.strides = {2, 1}, .dilation_rate = {1, 1}, .padding = {1, 2, 0, 1}};
-  const Tensor x0 = Tensor::randn({2, 9, 7, 37}, rng), k0 = Tensor::randn({3, 3, 37, 3}, rng);
-  const Tensor b0 = Tensor::randn({3}, rng), w = Tensor::randn({2, 5, 6, 3}, rng);
-  Tensor x_direct = x0.deep_copy().set_requires_grad(), k_direct = k0.deep_copy().set_requires_grad();
-  Tensor x_gemm = x0.deep_copy().set_requires_grad();
-  Tensor k_gemm = concat({k0, Tensor::zeros({3, 3, 37, 6})}, 3).set_requires_grad();
-  const Tensor y_direct = conv2d(x_direct, k_direct, b0, o);
-  const Tensor y_gemm = slice(conv2d(x_gemm, k_gemm, concat({b0, Tensor::zeros({6})}, 0), o), 3, 0, 3);
-  REQUIRE_CLOSE(y_direct, y_gemm, 1e-5, 1e-4);
-  (y_direct * w).sum().backward();
-  (y_gemm * w).sum().backward();
-  REQUIRE_CLOSE(x_direct.grad(), x_gemm.grad(), 1e-5, 1e-4);
-  REQUIRE_CLOSE(k_direct.grad(), slice(k_gemm.grad(), 3, 0, 3), 1e-5, 1e-4);
+  for (const auto& c : cases) {
+    CAPTURE(c.x, c.o.strides, c.o.dilation_rate);
+    const Tensor x0 = Tensor::randn(c.x, rng), k0 = Tensor::randn(c.k, rng), b0 = Tensor::randn({3}, rng);
+    Tensor x_direct = x0.deep_copy().set_requires_grad(), k_direct = k0.deep_copy().set_requires_grad();
+    Tensor x_gemm = x0.deep_copy().set_requires_grad();
+    Tensor k_gemm = concat({k0, Tensor::zeros({c.k[0], c.k[1], c.k[2], 6})}, 3).set_requires_grad();
+    const Tensor y_direct = conv2d(x_direct, k_direct, b0, c.o);
+    const Tensor y_gemm = slice(conv2d(x_gemm, k_gemm, concat({b0, Tensor::zeros({6})}, 0), c.o), 3, 0, 3);
+    REQUIRE_CLOSE(y_direct, y_gemm, 1e-5, 1e-4);
+    const Tensor w = Tensor::randn(y_direct.shape(), rng);
+    (y_direct * w).sum().backward();
+    (y_gemm * w).sum().backward();
+    REQUIRE_CLOSE(x_direct.grad(), x_gemm.grad(), 1e-5, 1e-4);
+    REQUIRE_CLOSE(k_direct.grad(), slice(k_gemm.grad(), 3, 0, 3), 1e-5, 1e-4);
+  }
 }
 
 TEST_CASE("large batches are chunked under the scratch limit", "[conv2d]") {
