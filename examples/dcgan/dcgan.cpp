@@ -115,6 +115,10 @@ DcganHistory train_dcgan(const DcganOptions& o) {
   Generator fixed(o.seed + 1);
   const Tensor fixed_noise = Tensor::randn({16, o.noise_dim}, fixed);
   DcganHistory history;
+  auto save_generator = [&](const std::string& path) {
+    std::filesystem::create_directories(o.out_dir);
+    io::save_safetensors(path, named_weights(trainer.generator()), {{"noise_dim", std::to_string(o.noise_dim)}});
+  };
   const std::int64_t n = images.shape()[0];
   for (int epoch = 1; epoch <= o.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
@@ -132,15 +136,16 @@ DcganHistory train_dcgan(const DcganOptions& o) {
     history.generator_loss.push_back(g_sum / double(batches.size()));
     history.discriminator_loss.push_back(d_sum / double(batches.size()));
     if (o.verbose) fmt::print("  ({:.1f} s)\n", secs);
+    if (o.save_every > 0 && epoch % o.save_every == 0 && epoch < o.epochs)
+      save_generator(fmt::format("{}/generator_epoch_{:03d}.safetensors", o.out_dir, epoch));
     if (o.write_images) {
       const std::string png = fmt::format("{}/epoch_{:03d}.png", o.out_dir, epoch);
       write_image_grid(png, trainer.generate(fixed_noise), 4, -1.0, 1.0);
       history.images.push_back(png);
     }
   }
-  std::filesystem::create_directories(o.out_dir);
   history.weights = o.out_dir + "/generator.safetensors";
-  io::save_safetensors(history.weights, named_weights(trainer.generator()), {{"noise_dim", std::to_string(o.noise_dim)}});
+  save_generator(history.weights);
   std::ofstream csv(o.out_dir + "/losses.csv");
   csv << "epoch,generator_loss,discriminator_loss\n";
   for (std::size_t e = 0; e < history.generator_loss.size(); ++e)

@@ -27,6 +27,7 @@ struct DcganOptions {
   std::optional<std::int64_t> limit;   // first N training images only (tests, quick runs)
   bool verbose = true;
   bool write_images = true;
+  int save_every = 0;                  // also keep the generator after every N-th epoch (0: only at the end)
 };
 
 // One training step of both networks, exactly the tutorial's: both losses from one forward pass,

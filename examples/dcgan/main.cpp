@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
                            {"threads", "threads for minidl and OpenBLAS (default: all cores)"},
                            {"limit", "use only the first N training images"},
                            {"data", "Fashion-MNIST folder (default /usr/share/datasets/fashion-mnist)"},
+                           {"save-every", "also save the generator after every N-th epoch (generator_epoch_NNN.safetensors)"},
                            {"generate", "write N samples from saved weights instead of training"},
                            {"weights", "generator weights for --generate (default <out>/generator.safetensors)"}});
     if (flags.help()) {
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
     o.batch_size = flags.get_int("batch-size", 256, 1);
     o.data_dir = flags.get("data", "");
     if (flags.has("limit")) o.limit = flags.get_int("limit", 0, 1);
+    o.save_every = static_cast<int>(flags.get_int("save-every", 0, 0));
     const auto history = examples::train_dcgan(o);
     fmt::print("samples per epoch: {} ... {}\nloss curve: {}/losses.png\ngenerator weights: {}\n",
                history.images.front(), history.images.back(), o.out_dir, history.weights);

@@ -76,11 +76,16 @@ TEST_CASE("dcgan: training steps lower the discriminator loss, samples and weigh
   examples::DcganTrainer::Losses last{};
   for (int i = 0; i < 5; ++i) last = trainer.train_step(real);
   CHECK(last.discriminator < first.discriminator);
-  o.epochs = 1;
-  o.limit = 256;
+  o.epochs = 2;
+  o.limit = 128;
   o.batch_size = 64;
+  o.save_every = 1;  // a snapshot after epoch 1; the last epoch's generator is generator.safetensors
   const auto h = examples::train_dcgan(o);
-  REQUIRE(h.images.size() == 1);
+  REQUIRE(h.images.size() == 2);
+  CHECK(std::filesystem::exists(o.out_dir + "/generator_epoch_001.safetensors"));
+  CHECK_FALSE(std::filesystem::exists(o.out_dir + "/generator_epoch_002.safetensors"));
+  examples::generate_samples(o.out_dir + "/generator_epoch_001.safetensors", 4, o.out_dir + "/snapshot.png", 7);
+  CHECK(examples::read_png_info(o.out_dir + "/snapshot.png").width == 4 * 58 + 2);
   const auto png = examples::read_png_info(h.images[0]);
   CHECK(png.width == 4 * 58 + 2);
   CHECK(png.height == 4 * 58 + 2);
