@@ -197,6 +197,7 @@ void conv_direct_input_grad(const T* gy, std::int64_t count, const ConvGeometry&
   const auto blocks = reader_blocks(cols, g.image_w, g.stride_w, kBlock);
   // Gather form: each input pixel sums the taps that read it, so rows never write to each other.
   parallel_for(0, count * g.image_h, 1, [&](std::int64_t begin, std::int64_t end) {
+    std::vector<std::pair<const T*, const T*>> terms;
     for (std::int64_t ny = begin; ny < end; ++ny) {
       const std::int64_t n = ny / g.image_h, iy = ny % g.image_h;
       const T* grad = gy + n * g.grid_h * g.grid_w * cout;
@@ -205,18 +206,21 @@ void conv_direct_input_grad(const T* gy, std::int64_t count, const ConvGeometry&
         const std::int64_t b0 = cols.offsets[ix], b1 = cols.offsets[ix + 1];
         T* out = dx + (ny * g.image_w + ix) * cin;
         const std::int64_t out_step = g.stride_w * cin;  // pixel j of the block: out + j * out_step
-        // Output-gradient values of pixel j sit j columns (j * cout) after pixel 0's.
+        // Every (output-gradient value of pixel 0, kernel row) pair that reads the block, listed once
+        // for all channel blocks; pixel j's value sits j output columns (j * cout) further on.
+        terms.clear();
+        for (std::int64_t a = a0; a < a1; ++a)
+          for (std::int64_t b = b0; b < b1; ++b) {
+            const auto [my, oy] = rows.pairs[a];
+            const auto [mx, ox] = cols.pairs[b];
+            const T* gp = grad + (oy * g.grid_w + ox) * cout;
+            const T* kp = kt.data() + (my * g.kernel_w + mx) * cout * cin;
+            for (std::int64_t co = 0; co < cout; ++co) terms.push_back({gp + co, kp + co * cin});
+          }
         auto sum_block = [&](auto fixed_width, std::int64_t c0, typename L::Vec* s) {
           const std::int64_t w = decltype(fixed_width)::value == 0 ? width : decltype(fixed_width)::value;
-          for (std::int64_t a = a0; a < a1; ++a)
-            for (std::int64_t b = b0; b < b1; ++b) {
-              const auto [my, oy] = rows.pairs[a];
-              const auto [mx, ox] = cols.pairs[b];
-              const T* gp = grad + (oy * g.grid_w + ox) * cout;
-              const T* kp = kt.data() + (my * g.kernel_w + mx) * cout * cin + c0;
-              for (std::int64_t co = 0; co < cout; ++co)
-                for (std::int64_t j = 0; j < w; ++j) L::scaled_add(s[j], gp[j * cout + co], kp + co * cin);
-            }
+          for (const auto& [gp, kp] : terms)
+            for (std::int64_t j = 0; j < w; ++j) L::scaled_add(s[j], gp[j * cout], kp + c0);
         };
         for (std::int64_t c0 = 0; c0 < vec_end; c0 += L::count) {
           typename L::Vec s[kBlock] = {};
@@ -229,14 +233,7 @@ void conv_direct_input_grad(const T* gy, std::int64_t count, const ConvGeometry&
         for (std::int64_t ci = vec_end; ci < cin; ++ci)
           for (std::int64_t j = 0; j < width; ++j) {
             T sum = 0;
-            for (std::int64_t a = a0; a < a1; ++a)
-              for (std::int64_t b = b0; b < b1; ++b) {
-                const auto [my, oy] = rows.pairs[a];
-                const auto [mx, ox] = cols.pairs[b];
-                const T* gp = grad + (oy * g.grid_w + ox + j) * cout;
-                const T* kp = kt.data() + (my * g.kernel_w + mx) * cout * cin + ci;
-                for (std::int64_t co = 0; co < cout; ++co) sum += gp[co] * kp[co * cin];
-              }
+            for (const auto& [gp, kp] : terms) sum += gp[j * cout] * kp[ci];
             out[j * out_step + ci] = sum;
           }
       }
