@@ -15,23 +15,20 @@ struct DirectCase {
   std::int64_t batch, cout;
 };
 
+// Square images of `size` x `size` with `cin` channels, k x k kernel, stride s, pad p on every side.
 DirectCase make_case(std::int64_t which) {
+  struct Spec {
+    std::int64_t batch, size, cin, cout, k, s, p;
+  };
+  const Spec spec = which == 0 ? Spec{128, 28, 32, 1, 3, 1, 1} : Spec{64, 32, 64, 3, 4, 2, 1};
   kernels::ConvGeometry g;
-  if (which == 0) {
-    g.image_h = g.image_w = 28;
-    g.channels = g.image_channels = 32;
-    g.grid_h = g.grid_w = 28;
-    g.kernel_h = g.kernel_w = 3;
-    g.pad_top = g.pad_left = 1;
-    return {g, 128, 1};
-  }
-  g.image_h = g.image_w = 32;
-  g.channels = g.image_channels = 64;
-  g.grid_h = g.grid_w = 16;
-  g.kernel_h = g.kernel_w = 4;
-  g.stride_h = g.stride_w = 2;
-  g.pad_top = g.pad_left = 1;
-  return {g, 64, 3};
+  g.image_h = g.image_w = spec.size;
+  g.channels = g.image_channels = spec.cin;
+  g.grid_h = g.grid_w = (spec.size + 2 * spec.p - spec.k) / spec.s + 1;
+  g.kernel_h = g.kernel_w = spec.k;
+  g.stride_h = g.stride_w = spec.s;
+  g.pad_top = g.pad_left = spec.p;
+  return {g, spec.batch, spec.cout};
 }
 
 enum class Pass { Forward, InputGrad, KernelGrad };
