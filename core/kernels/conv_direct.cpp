@@ -202,7 +202,9 @@ void conv_direct_input_grad(const T* gy, std::int64_t count, const ConvGeometry&
       const std::int64_t n = ny / g.image_h, iy = ny % g.image_h;
       const T* grad = gy + n * g.grid_h * g.grid_w * cout;
       const std::int64_t a0 = rows.offsets[iy], a1 = rows.offsets[iy + 1];
-      for (const auto [ix, width] : blocks) {
+      for (const ColumnBlock& block : blocks) {
+        // Plain locals, not structured bindings: clang before 16 cannot capture those in a lambda.
+        const std::int64_t ix = block.first, width = block.count;
         const std::int64_t b0 = cols.offsets[ix], b1 = cols.offsets[ix + 1];
         T* out = dx + (ny * g.image_w + ix) * cin;
         const std::int64_t out_step = g.stride_w * cin;  // pixel j of the block: out + j * out_step
