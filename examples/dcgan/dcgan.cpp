@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 
+#include "checkpoint.h"
 #include "common/images.h"
 
 namespace minidl::examples {
@@ -119,8 +120,22 @@ DcganHistory train_dcgan(const DcganOptions& o) {
     std::filesystem::create_directories(o.out_dir);
     io::save_safetensors(path, named_weights(trainer.generator()), {{"noise_dim", std::to_string(o.noise_dim)}});
   };
+  history.checkpoint = o.out_dir + "/checkpoint.safetensors";
+  int done = 0;
+  if (o.resume) {
+    if (!std::filesystem::exists(history.checkpoint))
+      throw std::invalid_argument(fmt::format(
+          "--resume: there is no checkpoint '{}' to resume from (train without --resume first, with the same --out)",
+          history.checkpoint));
+    done = load_dcgan_checkpoint(history.checkpoint, trainer, o, history);
+    if (done >= o.epochs)
+      throw std::invalid_argument(fmt::format(
+          "--resume: '{}' is already at epoch {}; ask for more epochs (--epochs > {}) to train on", history.checkpoint,
+          done, done));
+    if (o.verbose) fmt::print("resuming after epoch {} from {}\n", done, history.checkpoint);
+  }
   const std::int64_t n = images.shape()[0];
-  for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+  for (int epoch = done + 1; epoch <= o.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     double g_sum = 0, d_sum = 0;
     const auto batches = io::make_batches(n, o.batch_size, true, trainer.rng());
@@ -143,6 +158,8 @@ DcganHistory train_dcgan(const DcganOptions& o) {
       write_image_grid(png, trainer.generate(fixed_noise), 4, -1.0, 1.0);
       history.images.push_back(png);
     }
+    std::filesystem::create_directories(o.out_dir);
+    save_dcgan_checkpoint(history.checkpoint, trainer, o, epoch, history);
   }
   history.weights = o.out_dir + "/generator.safetensors";
   save_generator(history.weights);

@@ -28,6 +28,9 @@ struct DcganOptions {
   bool verbose = true;
   bool write_images = true;
   int save_every = 0;                  // also keep the generator after every N-th epoch (0: only at the end)
+  // Continue from <out_dir>/checkpoint.safetensors (written after every epoch) up to `epochs` in all;
+  // needs the checkpoint's seed, batch_size, noise_dim, dropout and limit.
+  bool resume = false;
 };
 
 // One training step of both networks, exactly the tutorial's: both losses from one forward pass,
@@ -52,6 +55,8 @@ class DcganTrainer {
   layers::Sequential& generator() { return *generator_; }
   layers::Sequential& discriminator() { return *discriminator_; }
   Generator& rng() { return rng_; }
+  optim::Adam& generator_optimizer() { return generator_optimizer_; }
+  optim::Adam& discriminator_optimizer() { return discriminator_optimizer_; }
 
  private:
   DcganOptions options_;
@@ -62,8 +67,9 @@ class DcganTrainer {
 
 struct DcganHistory {
   std::vector<double> generator_loss, discriminator_loss;  // per epoch (mean over steps)
-  std::vector<std::string> images;                        // PNG written after each epoch
+  std::vector<std::string> images;                        // PNG written after each epoch of this call
   std::string weights;                                    // generator safetensors
+  std::string checkpoint;                                 // the whole training state, for --resume
 };
 DcganHistory train_dcgan(const DcganOptions& options);
 

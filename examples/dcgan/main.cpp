@@ -1,5 +1,6 @@
 // DCGAN on Fashion-MNIST (the TensorFlow tutorial's networks), trained with a custom loop.
 //   minidl_dcgan --epochs 5 --out out/dcgan          train, one sample grid per epoch
+//   minidl_dcgan --epochs 20 --out out/dcgan --resume   continue that run to epoch 20
 //   minidl_dcgan --generate 64 --weights out/dcgan/generator.safetensors
 #include <cstdio>
 
@@ -18,8 +19,10 @@ int main(int argc, char** argv) {
                            {"limit", "use only the first N training images"},
                            {"data", "Fashion-MNIST folder (default /usr/share/datasets/fashion-mnist)"},
                            {"save-every", "also save the generator after every N-th epoch (generator_epoch_NNN.safetensors)"},
+                           {"resume", "continue from <out>/checkpoint.safetensors (written after every epoch) up to --epochs"},
                            {"generate", "write N samples from saved weights instead of training"},
-                           {"weights", "generator weights for --generate (default <out>/generator.safetensors)"}});
+                           {"weights", "generator weights for --generate (default <out>/generator.safetensors)"}},
+                          {"resume"});
     if (flags.help()) {
       std::fputs(flags.usage(argv[0]).c_str(), stdout);
       return 0;
@@ -40,6 +43,7 @@ int main(int argc, char** argv) {
     o.data_dir = flags.get("data", "");
     if (flags.has("limit")) o.limit = flags.get_int("limit", 0, 1);
     o.save_every = static_cast<int>(flags.get_int("save-every", 0, 0));
+    o.resume = flags.has("resume");
     const auto history = examples::train_dcgan(o);
     fmt::print("samples per epoch: {} ... {}\nloss curve: {}/losses.png\ngenerator weights: {}\n",
                history.images.front(), history.images.back(), o.out_dir, history.weights);
