@@ -1,12 +1,13 @@
 #include "dcgan.h"
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 
 #include "checkpoint.h"
 #include "common/images.h"
+#include "minidl/optim/progbar.h"
 
 namespace minidl::examples {
 
@@ -136,21 +137,21 @@ DcganHistory train_dcgan(const DcganOptions& o) {
   }
   const std::int64_t n = images.shape()[0];
   for (int epoch = done + 1; epoch <= o.epochs; ++epoch) {
-    const auto start = std::chrono::steady_clock::now();
     double g_sum = 0, d_sum = 0;
     const auto batches = io::make_batches(n, o.batch_size, true, trainer.rng());
+    // Keras's Progbar, as a custom Keras loop would use it: redrawn on a terminal, one line per epoch
+    // in a log file.
+    if (o.verbose) fmt::print("Epoch {}/{}\n", epoch, o.epochs);
+    optim::Progbar bar(std::int64_t(batches.size()), o.verbose ? 1 : 0, std::cout, optim::is_terminal(std::cout));
     for (std::size_t i = 0; i < batches.size(); ++i) {
       const auto l = trainer.train_step(io::gather_rows(images, batches[i]));
       g_sum += l.generator;
       d_sum += l.discriminator;
-      if (o.verbose)
-        fmt::print("\repoch {}/{}  step {}/{}  gen_loss {:.4f}  disc_loss {:.4f}", epoch, o.epochs, i + 1,
-                   batches.size(), g_sum / double(i + 1), d_sum / double(i + 1));
+      bar.update(std::int64_t(i + 1), {{"gen_loss", g_sum / double(i + 1)}, {"disc_loss", d_sum / double(i + 1)}},
+                 i + 1 == batches.size());
     }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history.generator_loss.push_back(g_sum / double(batches.size()));
     history.discriminator_loss.push_back(d_sum / double(batches.size()));
-    if (o.verbose) fmt::print("  ({:.1f} s)\n", secs);
     if (o.save_every > 0 && epoch % o.save_every == 0 && epoch < o.epochs)
       save_generator(fmt::format("{}/generator_epoch_{:03d}.safetensors", o.out_dir, epoch));
     if (o.write_images) {
