@@ -71,6 +71,8 @@ int load_dcgan_checkpoint(const std::string& path, DcganTrainer& trainer, const 
     dropout_states = nlohmann::json::parse(meta("dropout_rng_states"));
     losses = nlohmann::json::parse(meta("losses"));
     epoch = std::stoi(meta("epoch"));
+    if (!run.is_object() || !dropout_states.is_object() || !losses.is_object())
+      throw std::runtime_error("run, dropout_rng_states and losses must be JSON objects");
   } catch (const std::exception& e) {
     throw_runtime_error("DCGAN checkpoint '{}' has damaged metadata: {}", path, e.what());
   }

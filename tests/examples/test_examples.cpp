@@ -197,4 +197,8 @@ TEST_CASE("dcgan: a run resumed from its checkpoint continues exactly as the str
   other.epochs = 4;
   REQUIRE_THROWS_WITH_ALL(examples::train_dcgan(other), std::runtime_error, "checkpoint.safetensors",
                           "no 'format' entry");
+  io::save_safetensors(resumed.checkpoint, {},
+                       {{"format", "minidl.dcgan_checkpoint"}, {"format_version", "1"}, {"epoch", "1"}, {"run", "5"},
+                        {"rng_state", ""}, {"dropout_rng_states", "{}"}, {"losses", "{}"}});
+  REQUIRE_THROWS_WITH_ALL(examples::train_dcgan(other), std::runtime_error, "damaged metadata", "JSON objects");
 }
