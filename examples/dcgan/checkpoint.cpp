@@ -87,13 +87,14 @@ int load_dcgan_checkpoint(const std::string& path, DcganTrainer& trainer, const 
     if (!dropout_states.contains(layer))
       throw_runtime_error("DCGAN checkpoint '{}' has no random state for the discriminator's layer '{}'", path, layer);
 
-  std::vector<std::pair<std::string, Tensor>> generator_state, discriminator_state;
-  for (const auto& [name, t] : file.tensors) {
-    if (name.rfind("generator_optimizer/", 0) == 0)
-      generator_state.emplace_back(name.substr(std::string("generator_optimizer/").size()), t);
-    else if (name.rfind("discriminator_optimizer/", 0) == 0)
-      discriminator_state.emplace_back(name.substr(std::string("discriminator_optimizer/").size()), t);
-  }
+  auto entries_under = [&](const std::string& prefix) {
+    std::vector<std::pair<std::string, Tensor>> out;
+    for (const auto& [name, t] : file.tensors)
+      if (name.rfind(prefix, 0) == 0) out.emplace_back(name.substr(prefix.size()), t);
+    return out;
+  };
+  const auto generator_state = entries_under("generator_optimizer/");
+  const auto discriminator_state = entries_under("discriminator_optimizer/");
   try {
     load_named_weights(trainer.generator(), file.tensors, path);
     load_named_weights(trainer.discriminator(), file.tensors, path);
