@@ -20,6 +20,15 @@ std::string scratch_dir(const std::string& name) {
 }
 }  // namespace
 
+// Ends the test case (with a warning, not a failure) on machines without the dataset package.
+#define SKIP_WITHOUT_DATASET()                                                          \
+  do {                                                                                  \
+    if (!have_dataset()) {                                                              \
+      WARN("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist): skipped"); \
+      return;                                                                           \
+    }                                                                                   \
+  } while (0)
+
 TEST_CASE("autoencoder: the model is keras.io's, with 28,353 parameters", "[examples]") {
   auto model = examples::make_autoencoder();
   REQUIRE(model->count_params() == 28353);
@@ -27,10 +36,7 @@ TEST_CASE("autoencoder: the model is keras.io's, with 28,353 parameters", "[exam
 }
 
 TEST_CASE("autoencoder: two short epochs lower the test loss and write the pictures", "[examples]") {
-  if (!have_dataset()) {
-    WARN("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist): skipped");
-    return;
-  }
+  SKIP_WITHOUT_DATASET();
   examples::AutoencoderOptions o;
   o.epochs = 2;
   o.limit = 512;
@@ -61,10 +67,7 @@ TEST_CASE("dcgan: the networks are the TensorFlow tutorial's", "[examples]") {
 }
 
 TEST_CASE("dcgan: training steps lower the discriminator loss, samples and weights round-trip", "[examples]") {
-  if (!have_dataset()) {
-    WARN("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist): skipped");
-    return;
-  }
+  SKIP_WITHOUT_DATASET();
   examples::DcganOptions o;
   o.batch_size = 32;
   o.verbose = false;
@@ -97,10 +100,7 @@ TEST_CASE("dcgan: training steps lower the discriminator loss, samples and weigh
 }
 
 TEST_CASE("dcgan: each network's gradient is that of its own loss alone", "[examples]") {
-  if (!have_dataset()) {
-    WARN("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist): skipped");
-    return;
-  }
+  SKIP_WITHOUT_DATASET();
   // Three trainers built from one seed hold the same weights and draw the same noise and dropout
   // masks. The reference gradients come from a plain backward() of one loss on a fresh graph; a
   // step that mixed the two losses (the generator once received d(disc_loss)/d(fakes) too) fails.
@@ -148,10 +148,7 @@ TEST_CASE("dcgan: each network's gradient is that of its own loss alone", "[exam
 }
 
 TEST_CASE("dcgan: a run resumed from its checkpoint continues exactly as the straight run", "[examples]") {
-  if (!have_dataset()) {
-    WARN("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist): skipped");
-    return;
-  }
+  SKIP_WITHOUT_DATASET();
   examples::DcganOptions o;
   o.verbose = false;
   o.write_images = false;
