@@ -15,12 +15,11 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from autoencoder_quality_torch import images  # noqa: E402
-from examples_vs_torch import discriminator, generator, keras_init  # noqa: E402
+from examples_vs_torch import dcgan_step, discriminator, generator, keras_init  # noqa: E402
 
 
 def write_grid(path, batch):
@@ -51,19 +50,7 @@ def main():
         start, g_sum, d_sum, steps = time.time(), 0.0, 0.0, 0
         g.train()
         for batch in data[torch.randperm(len(data))].split(256):
-            fake = g(torch.randn(len(batch), 100))
-            real_out, fake_out = d(batch), d(fake)
-            gen_loss = F.binary_cross_entropy_with_logits(fake_out, torch.ones_like(fake_out))
-            disc_loss = (F.binary_cross_entropy_with_logits(real_out, torch.ones_like(real_out)) +
-                         F.binary_cross_entropy_with_logits(fake_out, torch.zeros_like(fake_out)))
-            g_grads = torch.autograd.grad(gen_loss, list(g.parameters()), retain_graph=True)
-            d_grads = torch.autograd.grad(disc_loss, list(d.parameters()))
-            for p, gr in zip(g.parameters(), g_grads):
-                p.grad = gr
-            for p, gr in zip(d.parameters(), d_grads):
-                p.grad = gr
-            g_opt.step()
-            d_opt.step()
+            gen_loss, disc_loss = dcgan_step(g, d, g_opt, d_opt, batch, torch.randn(len(batch), 100))
             g_sum, d_sum, steps = g_sum + gen_loss.item(), d_sum + disc_loss.item(), steps + 1
         g.eval()
         with torch.no_grad():

@@ -84,29 +84,33 @@ def torch_autoencoder_ms(steps):
     return time_steps(step, steps)
 
 
+def dcgan_step(g, d, g_opt, d_opt, real, noise):
+    """The TensorFlow tutorial's step: both losses from one forward pass, one update of each network.
+    Returns (generator loss, discriminator loss) as tensors."""
+    fake = g(noise)
+    real_out, fake_out = d(real), d(fake)
+    bce = F.binary_cross_entropy_with_logits
+    g_loss = bce(fake_out, torch.ones_like(fake_out))
+    d_loss = bce(real_out, torch.ones_like(real_out)) + bce(fake_out, torch.zeros_like(fake_out))
+    g_grads = torch.autograd.grad(g_loss, list(g.parameters()), retain_graph=True)
+    d_grads = torch.autograd.grad(d_loss, list(d.parameters()))
+    for p, gr in zip(g.parameters(), g_grads):
+        p.grad = gr
+    for p, gr in zip(d.parameters(), d_grads):
+        p.grad = gr
+    g_opt.step()
+    d_opt.step()
+    return g_loss, d_loss
+
+
 def torch_dcgan_ms(steps):
     g, d = generator(), discriminator()
     g_opt = torch.optim.Adam(g.parameters(), lr=1e-4, eps=1e-7)
     d_opt = torch.optim.Adam(d.parameters(), lr=1e-4, eps=1e-7)
     real = torch.rand(256, 1, 28, 28) * 2 - 1
-    bce = nn.BCEWithLogitsLoss()
 
-    def step():  # the TensorFlow tutorial's step: both losses from one forward pass
-        noise = torch.randn(256, 100)
-        fake = g(noise)
-        real_out, fake_out = d(real), d(fake)
-        g_loss = bce(fake_out, torch.ones_like(fake_out))
-        d_loss = bce(real_out, torch.ones_like(real_out)) + bce(fake_out, torch.zeros_like(fake_out))
-        g_opt.zero_grad()
-        d_opt.zero_grad()
-        g_grads = torch.autograd.grad(g_loss, list(g.parameters()), retain_graph=True)
-        d_grads = torch.autograd.grad(d_loss, list(d.parameters()))
-        for p, gr in zip(g.parameters(), g_grads):
-            p.grad = gr
-        for p, gr in zip(d.parameters(), d_grads):
-            p.grad = gr
-        g_opt.step()
-        d_opt.step()
+    def step():
+        dcgan_step(g, d, g_opt, d_opt, real, torch.randn(256, 100))
     return time_steps(step, steps)
 
 
