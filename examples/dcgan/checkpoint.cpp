@@ -18,7 +18,9 @@ nlohmann::json run_settings(const DcganOptions& o) {
           {"batch_size", o.batch_size},
           {"noise_dim", o.noise_dim},
           {"dropout", o.dropout},
-          {"limit", o.limit ? nlohmann::json(*o.limit) : nlohmann::json(nullptr)}};
+          {"limit", o.limit ? nlohmann::json(*o.limit) : nlohmann::json(nullptr)},
+          {"learning_rate", o.learning_rate},
+          {"beta_1", o.beta_1}};
 }
 
 std::vector<std::pair<std::string, Tensor>> with_prefix(const std::string& prefix,
@@ -76,6 +78,9 @@ int load_dcgan_checkpoint(const std::string& path, DcganTrainer& trainer, const 
   } catch (const std::exception& e) {
     throw_runtime_error("DCGAN checkpoint '{}' has damaged metadata: {}", path, e.what());
   }
+  // Checkpoints written before the optimizer flags existed trained with the tutorial's Adam(1e-4).
+  if (!run.contains("learning_rate")) run["learning_rate"] = DcganOptions{}.learning_rate;
+  if (!run.contains("beta_1")) run["beta_1"] = DcganOptions{}.beta_1;
   const nlohmann::json settings = run_settings(options);
   for (const auto& [key, wanted] : settings.items())
     if (!run.contains(key) || run[key] != wanted)

@@ -1,5 +1,6 @@
 #include "dcgan.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -48,8 +49,8 @@ DcganTrainer::DcganTrainer(const DcganOptions& o)
       rng_(o.seed),
       generator_((manual_seed(o.seed), make_dcgan_generator(o.noise_dim))),
       discriminator_(make_dcgan_discriminator(o.dropout)),
-      generator_optimizer_({.learning_rate = 1e-4}),
-      discriminator_optimizer_({.learning_rate = 1e-4}) {}
+      generator_optimizer_({.learning_rate = o.learning_rate, .beta_1 = o.beta_1}),
+      discriminator_optimizer_({.learning_rate = o.learning_rate, .beta_1 = o.beta_1}) {}
 
 DcganTrainer::Gradients DcganTrainer::gradients(const Tensor& real) {
   return gradients(real, Tensor::randn({real.shape()[0], options_.noise_dim}, rng_));
@@ -141,7 +142,10 @@ DcganHistory train_dcgan(const DcganOptions& o) {
     const auto batches = io::make_batches(n, o.batch_size, true, trainer.rng());
     // Keras's Progbar, as a custom Keras loop would use it: redrawn on a terminal, one line per epoch
     // in a log file.
-    if (o.verbose) fmt::print("Epoch {}/{}\n", epoch, o.epochs);
+    if (o.verbose) {
+      fmt::print("Epoch {}/{}\n", epoch, o.epochs);
+      std::fflush(stdout);  // visible at once in a log file, not only when the epoch's line flushes it
+    }
     optim::Progbar bar(std::int64_t(batches.size()), o.verbose ? 1 : 0, std::cout, optim::is_terminal(std::cout));
     for (std::size_t i = 0; i < batches.size(); ++i) {
       const auto l = trainer.train_step(io::gather_rows(images, batches[i]));

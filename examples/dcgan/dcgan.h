@@ -22,6 +22,10 @@ struct DcganOptions {
   std::int64_t noise_dim = 100;
   std::uint64_t seed = 42;
   double dropout = 0.3;                // the discriminator's Dropout rate
+  // Both networks' Adam: the tutorial's Adam(1e-4) by default; the DCGAN paper (Radford et al.
+  // 2015) trains with learning_rate 2e-4 and beta_1 0.5.
+  double learning_rate = 1e-4;
+  double beta_1 = 0.9;
   std::string out_dir = "out/dcgan";
   std::string data_dir;                // "" = io::fashion_mnist_dir()
   std::optional<std::int64_t> limit;   // first N training images only (tests, quick runs)
@@ -29,12 +33,12 @@ struct DcganOptions {
   bool write_images = true;
   int save_every = 0;                  // also keep the generator after every N-th epoch (0: only at the end)
   // Continue from <out_dir>/checkpoint.safetensors (written after every epoch) up to `epochs` in all;
-  // needs the checkpoint's seed, batch_size, noise_dim, dropout and limit.
+  // needs the checkpoint's seed, batch_size, noise_dim, dropout, limit, learning_rate and beta_1.
   bool resume = false;
 };
 
 // One training step of both networks, exactly the tutorial's: both losses from one forward pass,
-// each network updated from its own loss with Adam(1e-4).
+// each network updated from its own loss with Adam (the tutorial's 1e-4 unless options say otherwise).
 class DcganTrainer {
  public:
   explicit DcganTrainer(const DcganOptions& options);

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
                            {"out", "output folder (default out/dcgan)"},
                            {"seed", "random seed (default 42)"},
                            {"threads", "threads for minidl and OpenBLAS (default: all cores)"},
+                           {"learning-rate", "Adam learning rate of both networks (default 1e-4, the tutorial's; the DCGAN paper: 2e-4)"},
+                           {"beta-1", "Adam beta_1 of both networks (default 0.9, Keras's; the DCGAN paper: 0.5)"},
                            {"limit", "use only the first N training images"},
                            {"data", "Fashion-MNIST folder (default /usr/share/datasets/fashion-mnist)"},
                            {"save-every", "also save the generator after every N-th epoch (generator_epoch_NNN.safetensors)"},
@@ -41,6 +43,8 @@ int main(int argc, char** argv) {
     o.epochs = static_cast<int>(flags.get_int("epochs", 5, 1));
     o.batch_size = flags.get_int("batch-size", 256, 1);
     o.data_dir = flags.get("data", "");
+    o.learning_rate = flags.get_double("learning-rate", o.learning_rate);
+    o.beta_1 = flags.get_double("beta-1", o.beta_1);
     if (flags.has("limit")) o.limit = flags.get_int("limit", 0, 1);
     o.save_every = static_cast<int>(flags.get_int("save-every", 0, 0));
     o.resume = flags.has("resume");

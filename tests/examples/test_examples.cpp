@@ -2,6 +2,8 @@
 // pictures are valid PNGs of the expected size. Skipped (with a warning) without the dataset.
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "autoencoder/autoencoder.h"
 #include "common/images.h"
 #include "dcgan/dcgan.h"
@@ -147,6 +149,22 @@ TEST_CASE("dcgan: each network's gradient is that of its own loss alone", "[exam
   require_close(grads.discriminator, reference(disc_ref, false));
 }
 
+TEST_CASE("dcgan: the optimizer options reach both networks' Adam", "[examples]") {
+  examples::DcganOptions o;
+  CHECK(o.learning_rate == 1e-4);  // the tutorial's Adam(1e-4) with Keras's beta_1
+  CHECK(o.beta_1 == 0.9);
+  o.learning_rate = 2e-4;
+  o.beta_1 = 0.5;
+  examples::DcganTrainer trainer(o);
+  for (optim::Adam* adam : {&trainer.generator_optimizer(), &trainer.discriminator_optimizer()}) {
+    const auto config = adam->get_config();
+    CHECK(config.at("learning_rate").get<double>() == 2e-4);
+    CHECK(config.at("beta_1").get<double>() == 0.5);
+  }
+  o.beta_1 = 1.0;
+  REQUIRE_THROWS_WITH_ALL(examples::DcganTrainer(o), std::invalid_argument, "beta_1", "1");
+}
+
 TEST_CASE("dcgan: a run resumed from its checkpoint continues exactly as the straight run", "[examples]") {
   SKIP_WITHOUT_DATASET();
   examples::DcganOptions o;
@@ -183,6 +201,30 @@ TEST_CASE("dcgan: a run resumed from its checkpoint continues exactly as the str
   other.epochs = 4;
   other.batch_size = 16;
   REQUIRE_THROWS_WITH_ALL(examples::train_dcgan(other), std::invalid_argument, "batch_size=32", "batch_size=16");
+  other = r;
+  other.epochs = 4;
+  other.learning_rate = 2e-4;
+  REQUIRE_THROWS_WITH_ALL(examples::train_dcgan(other), std::invalid_argument, "learning_rate=0.0001",
+                          "learning_rate=0.0002");
+  {
+    // A checkpoint from before the optimizer settings were recorded stands for the tutorial's Adam(1e-4):
+    // it resumes with the defaults and is refused with others.
+    auto old = io::load_safetensors(resumed.checkpoint);
+    auto run = nlohmann::json::parse(old.metadata.at("run"));
+    run.erase("learning_rate");
+    run.erase("beta_1");
+    old.metadata["run"] = run.dump();
+    const std::string old_dir = scratch_dir("dcgan_old_checkpoint");
+    std::filesystem::create_directories(old_dir);
+    io::save_safetensors(old_dir + "/checkpoint.safetensors", old.tensors, old.metadata);
+    other = r;
+    other.out_dir = old_dir;
+    other.epochs = 4;
+    other.beta_1 = 0.5;
+    REQUIRE_THROWS_WITH_ALL(examples::train_dcgan(other), std::invalid_argument, "beta_1=0.9", "beta_1=0.5");
+    other.beta_1 = r.beta_1;
+    CHECK(examples::train_dcgan(other).generator_loss.size() == 4);
+  }
   other = r;
   other.epochs = 4;
   other.out_dir = scratch_dir("dcgan_nothing");
