@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
+#include <vector>
 
 #include "minidl/core/parallel.h"
 
@@ -25,13 +27,65 @@ std::int64_t grain_for(std::int64_t work_per_item) {
   return std::max<std::int64_t>(1, (std::int64_t{1} << 15) / std::max<std::int64_t>(work_per_item, 1));
 }
 
+// Max pooling of a planar input (inner == 1: NCHW, or one channel) has no channel loop to
+// vectorise, and a per-window loop is a chain of compare-and-selects that the compiler turns into
+// unpredictable branches. So it runs along the output row instead: for each window cell (h, dw)
+// in row-major order, every output column whose window holds that cell is updated at once. Each
+// window still sees its cells in the same order, so ties and NaNs resolve exactly as before.
+
+// Runs body(stride) with the usual strides 1 and 2 as compile-time constants, so the strided
+// loads along a row become vector shuffles instead of gathers.
+template <class Body>
+void with_stride(std::int64_t s, Body&& body) {
+  if (s == 1) body(std::integral_constant<std::int64_t, 1>{});
+  else if (s == 2) body(std::integral_constant<std::int64_t, 2>{});
+  else body(s);
+}
+
+template <class T>
+void max_pool2d_forward_planar(const T* x, T* y, std::int32_t* argmax, const Pool2dGeometry& g) {
+  const std::int64_t H = g.height, W = g.width, OH = g.out_height, OW = g.out_width, s = g.stride_w;
+  // cols[dw]: the output columns ow whose window holds input column ow * s - pad_left + dw.
+  std::vector<Span> cols(static_cast<std::size_t>(g.pool_w));
+  for (std::int64_t dw = 0; dw < g.pool_w; ++dw) {
+    const std::int64_t first = g.pad_left - dw, last = W - 1 + g.pad_left - dw;
+    const std::int64_t begin = first <= 0 ? 0 : (first + s - 1) / s;
+    const std::int64_t end = last < 0 ? 0 : std::min(OW, last / s + 1);
+    cols[static_cast<std::size_t>(dw)] = {begin, std::max(begin, end)};
+  }
+  parallel_for(0, g.outer * OH, grain_for(OW * g.pool_h * g.pool_w), [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t r = lo; r < hi; ++r) {
+      const Span hs = window(r % OH, g.stride_h, g.pad_top, g.pool_h, H);
+      const T* xo = x + (r / OH) * H * W;
+      T* __restrict yr = y + r * OW;
+      std::int32_t* __restrict ar = argmax + r * OW;
+      std::fill(ar, ar + OW, -1);  // no cell seen yet: a window's first real cell always wins
+      std::fill(yr, yr + OW, T(0));
+      for (std::int64_t h = hs.begin; h < hs.end; ++h)
+        for (std::int64_t dw = 0; dw < g.pool_w; ++dw) {
+          const Span c = cols[static_cast<std::size_t>(dw)];
+          const std::int64_t w0 = dw - g.pad_left;  // input column of cell dw in window 0
+          const T* xr = xo + h * W + w0;
+          const auto base = static_cast<std::int32_t>(h * W + w0);
+          with_stride(s, [&](auto stride) {
+            for (std::int64_t ow = c.begin; ow < c.end; ++ow) {
+              const T v = xr[ow * stride], cur = yr[ow];
+              // The first strictly larger value wins (ties keep the earliest cell); a NaN replaces a number.
+              const bool take = (ar[ow] < 0) | (v > cur) | ((v != v) & (cur == cur));
+              yr[ow] = take ? v : cur;
+              ar[ow] = take ? base + static_cast<std::int32_t>(ow * stride) : ar[ow];
+            }
+          });
+        }
+    }
+  });
+}
+
 }  // namespace
 
-// Each kernel comes in two instantiations: Planar (inner == 1, the NCHW layout) makes the channel
-// loop a compile-time single iteration, which removes its overhead from every window cell.
-template <class T, bool Planar>
-void max_pool2d_forward_impl(const T* x, T* y, std::int32_t* argmax, const Pool2dGeometry& g) {
-  const std::int64_t C = Planar ? 1 : g.inner, H = g.height, W = g.width, OH = g.out_height, OW = g.out_width;
+template <class T>
+void max_pool2d_forward_interleaved(const T* x, T* y, std::int32_t* argmax, const Pool2dGeometry& g) {
+  const std::int64_t C = g.inner, H = g.height, W = g.width, OH = g.out_height, OW = g.out_width;
   // Output rows are independent: split (outer, output row) across threads.
   parallel_for(0, g.outer * OH, grain_for(OW * g.pool_h * g.pool_w * C), [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t row = lo; row < hi; ++row) {
@@ -46,22 +100,6 @@ void max_pool2d_forward_impl(const T* x, T* y, std::int32_t* argmax, const Pool2
         // strictly larger value, so ties go to the earliest cell in row-major order.
         const auto first = static_cast<std::int32_t>(hs.begin * W + ws.begin);
         const T* __restrict x0 = xo + first * C;
-        if constexpr (Planar) {
-          // One window, one channel: keep the running maximum in registers.
-          T best = x0[0];
-          std::int32_t best_idx = first;
-          for (std::int64_t h = hs.begin; h < hs.end; ++h)
-            for (std::int64_t w = ws.begin; w < ws.end; ++w) {
-              const auto idx = static_cast<std::int32_t>(h * W + w);
-              const T v = xo[idx];
-              const bool take = v > best || (v != v && best == best);  // a NaN replaces a number
-              best = take ? v : best;
-              best_idx = take ? idx : best_idx;
-            }
-          *yk = best;
-          *ak = best_idx;
-          continue;
-        }
         for (std::int64_t c = 0; c < C; ++c) {
           yk[c] = x0[c];
           ak[c] = first;
@@ -85,10 +123,12 @@ void max_pool2d_forward_impl(const T* x, T* y, std::int32_t* argmax, const Pool2
 
 template <class T>
 void max_pool2d_forward(const T* x, T* y, std::int32_t* argmax, const Pool2dGeometry& g) {
-  if (g.inner == 1) max_pool2d_forward_impl<T, true>(x, y, argmax, g);
-  else max_pool2d_forward_impl<T, false>(x, y, argmax, g);
+  if (g.inner == 1) max_pool2d_forward_planar(x, y, argmax, g);
+  else max_pool2d_forward_interleaved(x, y, argmax, g);
 }
 
+// The other kernels come in two instantiations: Planar (inner == 1) makes the channel loop a
+// compile-time single iteration, which removes its overhead from every window cell.
 template <class T, bool Planar>
 void max_pool2d_backward_impl(const T* dy, const std::int32_t* argmax, T* dx, const Pool2dGeometry& g) {
   const std::int64_t C = Planar ? 1 : g.inner, plane = g.height * g.width * C, out_plane = g.out_height * g.out_width * C;

@@ -1,5 +1,8 @@
 // max_pool2d and avg_pool2d: forward and gradients against PyTorch (tests/reference/pool_reference.py),
 // float64 gradchecks over layouts, paddings and strides, a hand-computed 'same' average, errors.
+#include <cmath>
+#include <limits>
+
 #include "support/fixtures.h"
 
 using namespace minidl;
@@ -101,6 +104,47 @@ TEST_CASE("max_pool2d sends the gradient of a tie to the first maximum only", "[
   Tensor x = Tensor::from_vector(std::vector<double>{1, 3, 3, 2}, {1, 1, 2, 2}).set_requires_grad();
   max_pool2d(x, {{2, 2}, {2, 2}, "valid", "channels_first"}).sum().backward();
   REQUIRE(x.grad().to_vector<double>() == std::vector<double>{0, 1, 0, 0});
+}
+
+TEST_CASE("max_pool2d: a NaN wins its window, ties and -inf keep the first cell, in every layout", "[pool2d]") {
+  // One 4x4 plane, pool 2, stride 2. Windows (row-major cells, flat index h * 4 + w):
+  //   {1, NaN, 3, 0} -> NaN at 1;  {2, 2, 2, 1} -> 2 at 2 (first of the tie);
+  //   {-inf x4} -> -inf at 8;      {5, 5, 5, 4} -> 5 at 10.
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> plane = {1, nan, 2, 2, 3, 0, 2, 1, -inf, -inf, 5, 5, -inf, -inf, 5, 4};
+  const std::vector<double> winners = {0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0};
+  // channels_first and one-channel channels_last take the planar kernel; two channels_last
+  // channels (the plane twice) the interleaved one.
+  std::vector<double> two_channels;
+  for (double v : plane) two_channels.insert(two_channels.end(), {v, v});
+  struct Case {
+    std::vector<double> values;
+    Shape shape;
+    const char* format;
+    std::int64_t channels;
+  };
+  for (const Case& c : {Case{plane, {1, 1, 4, 4}, "channels_first", 1}, Case{plane, {1, 4, 4, 1}, "channels_last", 1},
+                        Case{two_channels, {1, 4, 4, 2}, "channels_last", 2}}) {
+    for (DType dtype : {DType::Float64, DType::Float32}) {
+      INFO(c.format << " x" << fmt::format("{}", c.shape) << (dtype == DType::Float32 ? " float32" : " float64"));
+      Tensor x = Tensor::from_vector(c.values, c.shape).to(dtype).set_requires_grad();
+      Tensor y = max_pool2d(x, {{2, 2}, {2, 2}, "valid", c.format});
+      const auto out = y.to(DType::Float64).to_vector<double>();
+      REQUIRE(out.size() == static_cast<std::size_t>(4 * c.channels));
+      for (std::int64_t ch = 0; ch < c.channels; ++ch) {
+        const auto at = [&](std::int64_t k) { return out[static_cast<std::size_t>(k * c.channels + ch)]; };
+        REQUIRE(std::isnan(at(0)));
+        REQUIRE(at(1) == 2.0);
+        REQUIRE(at(2) == -inf);
+        REQUIRE(at(3) == 5.0);
+      }
+      y.sum().backward();
+      std::vector<double> expected;
+      for (double w : winners)
+        for (std::int64_t ch = 0; ch < c.channels; ++ch) expected.push_back(w);
+      REQUIRE(x.grad().to(DType::Float64).to_vector<double>() == expected);
+    }
+  }
 }
 
 TEST_CASE("pool2d rejects bad arguments", "[pool2d][errors]") {

@@ -1,0 +1,67 @@
+"""Side by side, in one run: minidl's max/avg pooling against PyTorch's.
+
+    /usr/bin/python3 bench/pool_vs_torch.py [--build build] [--repeats 20]
+
+Runs bench_pool (pool 2, stride 2 on a (128, 28, 28, 32) float32 batch: forward and
+forward+backward channels_last, forward channels_first) and times the same calls in PyTorch
+(channels_last memory format for the NHWC rows) with 1 and with 2 threads, keeping PyTorch's
+better setting. Prints the markdown table for bench/README.md. Run it on an otherwise idle machine.
+"""
+import argparse
+import os
+import time
+
+import torch
+import torch.nn.functional as F
+
+from conv_vs_torch import run_json
+
+# bench_pool's names -> (pooling function, channels_last?, with backward?)
+ROWS = {
+    "max_pool2d/forward": (F.max_pool2d, True, False),
+    "max_pool2d/forward_backward": (F.max_pool2d, True, True),
+    "avg_pool2d/forward": (F.avg_pool2d, True, False),
+    "avg_pool2d/forward_backward": (F.avg_pool2d, True, True),
+    "max_pool2d/forward_nchw": (F.max_pool2d, False, False),
+    "avg_pool2d/forward_nchw": (F.avg_pool2d, False, False),
+}
+
+
+def torch_ms(pool, channels_last, backward, threads, repeats):
+    torch.set_num_threads(threads)
+    x = torch.randn(128, 32, 28, 28)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    x.requires_grad_(backward)
+    best = float("inf")
+    for i in range(repeats + 2):
+        x.grad = None
+        t0 = time.perf_counter()
+        y = pool(x, 2, 2)
+        if backward:
+            y.backward(torch.ones_like(y))
+        dt = time.perf_counter() - t0
+        if i >= 2:
+            best = min(best, dt)
+    return best * 1e3
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--repeats", type=int, default=20)
+    args = ap.parse_args()
+    ours = {b["run_name"].removesuffix("/real_time"): b["real_time"] for b in run_json(os.path.join(args.build, "bench", "bench_pool"), ".", 0.3)
+            if b.get("aggregate_name") == "median"}
+    print(f"torch {torch.__version__}; minidl build/bench/bench_pool, medians of 3\n")
+    print("| pass, (128, 32, 28, 28) pool 2 stride 2 | minidl ms | PyTorch ms (threads) | ratio |")
+    print("|---|---:|---:|---:|")
+    for name, (pool, channels_last, backward) in ROWS.items():
+        t1 = torch_ms(pool, channels_last, backward, 1, args.repeats)
+        t2 = torch_ms(pool, channels_last, backward, 2, args.repeats)
+        tt, th = (t1, 1) if t1 < t2 else (t2, 2)
+        print(f"| {name} | {ours[name]:.2f} | {tt:.2f} ({th}) | {ours[name] / tt:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
