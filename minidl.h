@@ -42,6 +42,9 @@
 #include "minidl/layers/reshaping.h"
 #include "minidl/layers/activation_layers.h"
 #include "minidl/layers/sequential.h"
+#include "minidl/layers/input_layer.h"
+#include "minidl/layers/merge.h"
+#include "minidl/layers/functional.h"
 
 #include "minidl/optim/schedules.h"
 #include "minidl/optim/optimizer.h"

@@ -12,6 +12,7 @@ struct ActivationOptions {
 
 class Activation : public Layer {
  public:
+  MINIDL_SHAREABLE_LAYER(Activation)
   explicit Activation(const ActivationOptions& options);
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   nlohmann::json get_config() const override;
@@ -30,6 +31,7 @@ struct LeakyReLUOptions {
 
 class LeakyReLU : public Layer {
  public:
+  MINIDL_SHAREABLE_LAYER(LeakyReLU)
   explicit LeakyReLU(const LeakyReLUOptions& options = {});
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   nlohmann::json get_config() const override;

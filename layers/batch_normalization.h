@@ -25,6 +25,7 @@ struct BatchNormalizationOptions {
 
 class BatchNormalization : public Layer {
  public:
+  MINIDL_SHAREABLE_LAYER(BatchNormalization)
   explicit BatchNormalization(const BatchNormalizationOptions& options = {});
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   nlohmann::json get_config() const override;

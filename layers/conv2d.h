@@ -19,6 +19,7 @@ struct Conv2DOptions {
 
 class Conv2D : public ConvBase {
  public:
+  MINIDL_SHAREABLE_LAYER(Conv2D)
   explicit Conv2D(const Conv2DOptions& options);
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;

@@ -21,6 +21,7 @@ struct Conv2DTransposeOptions {
 
 class Conv2DTranspose : public ConvBase {
  public:
+  MINIDL_SHAREABLE_LAYER(Conv2DTranspose)
   explicit Conv2DTranspose(const Conv2DTransposeOptions& options);
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;

@@ -13,6 +13,7 @@ struct DenseOptions {
 
 class Dense : public Layer {
  public:
+  MINIDL_SHAREABLE_LAYER(Dense)
   explicit Dense(const DenseOptions& options);
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;

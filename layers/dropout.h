@@ -17,6 +17,7 @@ struct DropoutOptions {
 
 class Dropout : public Layer {
  public:
+  MINIDL_SHAREABLE_LAYER(Dropout)
   explicit Dropout(const DropoutOptions& options);
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   nlohmann::json get_config() const override;

@@ -15,12 +15,14 @@
 #include "minidl/core/tensor.h"
 #include "minidl/layers/constraints.h"
 #include "minidl/layers/initializers.h"
+#include "minidl/layers/keras_tensor.h"
 #include "minidl/layers/options.h"
 #include "minidl/layers/regularizers.h"
 
 namespace minidl::layers {
 
-class Layer {
+// Layers are shared by the functional graphs that call them, hence enable_shared_from_this.
+class Layer : public std::enable_shared_from_this<Layer> {
  public:
   Layer(std::string class_name, const CommonOptions& common);
   virtual ~Layer() = default;
@@ -32,6 +34,27 @@ class Layer {
   // Builds on first use, checks the input against what the layer was built for, runs call(), then
   // records the activity-regularization loss of this call.
   Tensor operator()(const Tensor& x, bool training = false);
+
+  // Functional API (keras_tensor.h): builds the layer for the symbolic inputs' shapes and records
+  // a node; nothing is computed. The graph keeps the layer alive: a temporary
+  // (`layers::Dense({.units = 8})(x)`) is moved into a std::shared_ptr, a named layer must already
+  // be held by one (std::make_shared), which is also how one layer is shared between two calls.
+  // A list of real tensors: merge layers and multi-input functional models.
+  Tensor operator()(const std::vector<Tensor>& inputs, bool training = false) { return call_inputs(inputs, training); }
+
+  KerasTensor operator()(const KerasTensor& x) &;
+  KerasTensor operator()(const KerasTensor& x) &&;
+  KerasTensor operator()(const std::vector<KerasTensor>& inputs) &;
+  KerasTensor operator()(const std::vector<KerasTensor>& inputs) &&;
+
+  // Several inputs at once: merge layers and functional models override these; a plain layer
+  // takes exactly one. build_for_inputs validates the shapes, builds, and returns the output shape.
+  virtual Tensor call_inputs(const std::vector<Tensor>& inputs, bool training);
+  virtual Shape build_for_inputs(const std::vector<Shape>& input_shapes);
+  virtual Shape compute_output_shape_for(const std::vector<Shape>& input_shapes) const;
+  // A temporary layer called on KerasTensors moves itself into a shared_ptr of its own class
+  // (MINIDL_SHAREABLE_LAYER below); a user layer without it must be made with std::make_shared.
+  virtual std::shared_ptr<Layer> moved_to_shared() &&;
 
   const std::string& name() const { return name_; }
   const std::string& class_name() const { return class_name_; }
@@ -100,6 +123,12 @@ class Layer {
   Tensor activity_loss_;  // of the last call (Keras's semantics), guarded by state_mutex_
   std::shared_ptr<std::mutex> state_mutex_ = std::make_shared<std::mutex>();  // by pointer: layers are movable
 };
+
+// Declares moved_to_shared() for a concrete layer class, inside its public section.
+#define MINIDL_SHAREABLE_LAYER(Class)                                        \
+  std::shared_ptr<::minidl::layers::Layer> moved_to_shared() && override { \
+    return std::make_shared<Class>(std::move(*this));                       \
+  }
 
 // Keras's automatic names: "conv2d_transpose", "conv2d_transpose_1", ...
 std::string unique_name(const std::string& base);

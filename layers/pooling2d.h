@@ -35,11 +35,13 @@ class Pooling2D : public Layer {
 
 class MaxPooling2D : public Pooling2D {
  public:
+  MINIDL_SHAREABLE_LAYER(MaxPooling2D)
   explicit MaxPooling2D(const Pooling2DOptions& options = {}) : Pooling2D("MaxPooling2D", options, true) {}
 };
 
 class AveragePooling2D : public Pooling2D {
  public:
+  MINIDL_SHAREABLE_LAYER(AveragePooling2D)
   explicit AveragePooling2D(const Pooling2DOptions& options = {}) : Pooling2D("AveragePooling2D", options, false) {}
 };
 

@@ -14,6 +14,7 @@ struct FlattenOptions {
 
 class Flatten : public Layer {
  public:
+  MINIDL_SHAREABLE_LAYER(Flatten)
   explicit Flatten(const FlattenOptions& options = {});
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;
@@ -32,6 +33,7 @@ struct ReshapeOptions {
 
 class Reshape : public Layer {
  public:
+  MINIDL_SHAREABLE_LAYER(Reshape)
   explicit Reshape(const ReshapeOptions& options);
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;
@@ -53,6 +55,7 @@ struct ZeroPadding2DOptions {
 
 class ZeroPadding2D : public Layer {
  public:
+  MINIDL_SHAREABLE_LAYER(ZeroPadding2D)
   explicit ZeroPadding2D(const ZeroPadding2DOptions& options = {});
   // Keras's shorthands: ZeroPadding2D(2) and ZeroPadding2D({1, 2}) (symmetric rows, columns).
   static ZeroPadding2D symmetric(IntPair rows_columns, const ZeroPadding2DOptions& rest = {});

@@ -6,7 +6,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "minidl/layers/layer.h"
+#include "minidl/layers/container.h"
 
 namespace minidl::layers {
 
@@ -14,8 +14,9 @@ struct SequentialOptions {
   MINIDL_LAYER_COMMON_OPTIONS;
 };
 
-class Sequential : public Layer {
+class Sequential : public Container {
  public:
+  MINIDL_SHAREABLE_LAYER(Sequential)
   explicit Sequential(const SequentialOptions& options = {});
   explicit Sequential(std::vector<std::shared_ptr<Layer>> layers, const SequentialOptions& options = {});
 
@@ -28,15 +29,8 @@ class Sequential : public Layer {
     return *ptr;
   }
   void add(std::shared_ptr<Layer> layer);
-  const std::vector<std::shared_ptr<Layer>>& layers() const { return layers_; }
 
   Shape compute_output_shape(const Shape& input_shape) const override;
-  std::vector<VariablePtr> weights() const override;
-  std::vector<Tensor> losses() const override;
-  void set_trainable(bool trainable) override;
-  void set_path_prefix(std::string prefix) override;
-  std::map<std::string, std::string> rng_states() const override;
-  void set_rng_states(const std::map<std::string, std::string>& states) override;
   nlohmann::json get_config() const override;
 
   // Keras's summary table: layer (type), output shape, parameter count, then the totals; the layout
@@ -51,7 +45,6 @@ class Sequential : public Layer {
  private:
   // The model's input shape: given to the Sequential, or declared by its first layer.
   std::optional<Shape> input_shape_without_batch() const;
-  std::vector<std::shared_ptr<Layer>> layers_;
 };
 
 }  // namespace minidl::layers

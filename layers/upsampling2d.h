@@ -13,6 +13,7 @@ struct UpSampling2DOptions {
 
 class UpSampling2D : public Layer {
  public:
+  MINIDL_SHAREABLE_LAYER(UpSampling2D)
   explicit UpSampling2D(const UpSampling2DOptions& options = {});
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;

@@ -10,7 +10,9 @@
 #include "minidl/layers/conv2d_transpose.h"
 #include "minidl/layers/dense.h"
 #include "minidl/layers/dropout.h"
+#include "minidl/layers/input_layer.h"
 #include "minidl/layers/layer_config.h"
+#include "minidl/layers/merge.h"
 #include "minidl/layers/pooling2d.h"
 #include "minidl/layers/reshaping.h"
 #include "minidl/layers/sequential.h"
@@ -159,6 +161,28 @@ std::shared_ptr<layers::Layer> leaky_relu(const json& c) {
   return share(layers::LeakyReLU(o));
 }
 
+std::shared_ptr<layers::Layer> input_layer(const json& c) {
+  const json& shape = c.contains("batch_shape") ? c["batch_shape"] : c.at("batch_input_shape");
+  const auto d = dims_of(shape);
+  return std::make_shared<layers::InputLayer>(layers::InputOptions{
+      .dtype = cfg::dtype_name_of(c.value("dtype", json("float32"))), .batch_shape = Shape(d.begin(), d.end()),
+      .name = c.value("name", std::string())});
+}
+
+template <class M>
+std::shared_ptr<layers::Layer> merge(const json& c) {
+  layers::MergeOptions o;
+  cfg::read_common(c, o);
+  return share(M(o));
+}
+
+std::shared_ptr<layers::Layer> concatenate(const json& c) {
+  layers::ConcatenateOptions o;
+  cfg::read_common(c, o);
+  if (c.contains("axis")) o.axis = json_int(c["axis"], "axis");
+  return share(layers::Concatenate(o));
+}
+
 struct Registry {
   std::mutex mutex;
   std::map<std::string, LayerFactory> factories{
@@ -176,6 +200,15 @@ struct Registry {
       {"UpSampling2D", upsampling},
       {"Activation", activation},
       {"LeakyReLU", leaky_relu},
+      {"Functional", functional_from_config},
+      {"InputLayer", input_layer},
+      {"Add", merge<layers::Add>},
+      {"Subtract", merge<layers::Subtract>},
+      {"Multiply", merge<layers::Multiply>},
+      {"Average", merge<layers::Average>},
+      {"Maximum", merge<layers::Maximum>},
+      {"Minimum", merge<layers::Minimum>},
+      {"Concatenate", concatenate},
   };
 };
 

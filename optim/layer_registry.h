@@ -24,4 +24,7 @@ std::vector<std::string> registered_layers();
 // throw invalid_argument naming the class.
 std::shared_ptr<layers::Layer> layer_from_config(const nlohmann::json& serialized);
 
+// The "Functional" factory (functional_config.cpp): a model's config with its layers' inbound nodes.
+std::shared_ptr<layers::Layer> functional_from_config(const nlohmann::json& config);
+
 }  // namespace minidl::optim

@@ -1,0 +1,29 @@
+#pragma once
+// A layer made of sublayers (Sequential, Functional). Its weights, losses, trainability, weight
+// paths and random states are those of its sublayers, each counted once and in order.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "minidl/layers/layer.h"
+
+namespace minidl::layers {
+
+class Container : public Layer {
+ public:
+  using Layer::Layer;
+  const std::vector<std::shared_ptr<Layer>>& layers() const { return layers_; }
+
+  std::vector<VariablePtr> weights() const override;
+  std::vector<Tensor> losses() const override;
+  void set_trainable(bool trainable) override;
+  void set_path_prefix(std::string prefix) override;
+  std::map<std::string, std::string> rng_states() const override;
+  void set_rng_states(const std::map<std::string, std::string>& states) override;
+
+ protected:
+  std::vector<std::shared_ptr<Layer>> layers_;
+};
+
+}  // namespace minidl::layers

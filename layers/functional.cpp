@@ -1,0 +1,227 @@
+#include "minidl/layers/functional.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <unordered_map>
+
+#include "minidl/core/error.h"
+#include "minidl/layers/summary.h"
+
+namespace minidl::layers {
+
+namespace {
+
+bool compatible(const Shape& expected, const Shape& got) {
+  if (expected.ndim() != got.ndim()) return false;
+  for (std::int64_t i = 0; i < got.ndim(); ++i)
+    if (expected[i] >= 0 && got[i] >= 0 && expected[i] != got[i]) return false;
+  return true;
+}
+
+// Every node the output depends on, in id (= topological) order.
+std::vector<std::shared_ptr<const Node>> collect_nodes(const KerasTensor& output) {
+  std::vector<std::shared_ptr<const Node>> nodes, stack{output.node()};
+  std::set<const Node*> seen{output.node().get()};
+  while (!stack.empty()) {
+    auto n = stack.back();
+    stack.pop_back();
+    nodes.push_back(n);
+    for (const auto& in : n->inputs)
+      if (seen.insert(in.node().get()).second) stack.push_back(in.node());
+  }
+  std::sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
+  return nodes;
+}
+
+CommonOptions common_of(const FunctionalOptions& o, const std::vector<KerasTensor>& inputs) {
+  // The model computes in its inputs' dtype (float64 graphs for gradient checks).
+  const DType dtype = inputs.empty() || !inputs[0].defined() ? DType::Float32 : inputs[0].dtype();
+  return {.name = o.name, .trainable = o.trainable, .dtype = std::string(dtype_name(dtype))};
+}
+
+nlohmann::json shape_json(const Shape& s) {
+  nlohmann::json j = nlohmann::json::array();
+  for (auto d : s) j.push_back(d < 0 ? nlohmann::json(nullptr) : nlohmann::json(d));
+  return j;
+}
+
+}  // namespace
+
+Functional::Functional(KerasTensor input, KerasTensor output, const FunctionalOptions& options)
+    : Functional(std::vector<KerasTensor>{std::move(input)}, std::move(output), options) {}
+
+Functional::Functional(std::vector<KerasTensor> inputs, KerasTensor output, const FunctionalOptions& options)
+    : Container("Functional", common_of(options, inputs)), inputs_(std::move(inputs)), output_(std::move(output)) {
+  if (inputs_.empty()) throw_invalid_argument("Functional '{}': needs at least one input (from layers::Input)", name());
+  std::set<const Node*> input_nodes;
+  for (std::size_t i = 0; i < inputs_.size(); ++i) {
+    const auto& t = inputs_[i];
+    if (!t.defined() || !t.node()->inputs.empty() || !dynamic_cast<const InputLayer*>(t.node()->layer.get()))
+      throw_invalid_argument("Functional '{}': input {} is not the output of layers::Input (received {})", name(), i,
+                             t.defined() ? "the output of layer '" + t.node()->layer->name() + "'" : "an empty tensor");
+    if (!input_nodes.insert(t.node().get()).second)
+      throw_invalid_argument("Functional '{}': Input '{}' is given twice", name(), t.node()->layer->name());
+  }
+  if (!output_.defined()) throw_invalid_argument("Functional '{}': the output is an empty KerasTensor", name());
+  nodes_ = collect_nodes(output_);
+  for (const auto& n : nodes_)
+    if (n->inputs.empty() && !input_nodes.count(n.get()))
+      throw_invalid_argument("Functional '{}': the output depends on Input '{}', which is not among the model's inputs",
+                             name(), n->layer->name());
+  // Unused inputs still take their tensors (and keep their layer in layers()).
+  for (const auto& t : inputs_)
+    if (std::none_of(nodes_.begin(), nodes_.end(), [&](const auto& n) { return n == t.node(); })) nodes_.push_back(t.node());
+  std::sort(nodes_.begin(), nodes_.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
+
+  std::unordered_map<const Node*, std::size_t> position;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) position[nodes_[i].get()] = i;
+  last_use_.assign(nodes_.size(), nodes_.size());  // the output (and unused inputs) live to the end
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    for (const auto& in : nodes_[i]->inputs) {
+      auto& last = last_use_[position.at(in.node().get())];
+      last = last == nodes_.size() ? i : std::max(last, i);
+    }
+  last_use_[position.at(output_.node().get())] = nodes_.size();
+
+  std::set<const Layer*> seen;
+  for (const auto& n : nodes_)
+    if (seen.insert(n->layer.get()).second) layers_.push_back(n->layer);
+  for (auto& l : layers_) l->set_path_prefix(path() + "/");
+  if (inputs_.size() == 1) build(inputs_[0].shape());
+}
+
+void Functional::check_input_shapes(const std::vector<Shape>& shapes) const {
+  if (shapes.size() != inputs_.size())
+    throw_invalid_argument("model '{}' expects {} input(s), received {}", name(), inputs_.size(), shapes.size());
+  for (std::size_t i = 0; i < shapes.size(); ++i)
+    if (!compatible(inputs_[i].shape(), shapes[i]))
+      throw_invalid_argument("model '{}': input {} ('{}') expects shape {}, received shape {}", name(), i,
+                             inputs_[i].node()->layer->name(), shape_str(inputs_[i].shape()), shape_str(shapes[i]));
+}
+
+void Functional::check_input(const Shape& input_shape) const { check_input_shapes({input_shape}); }
+
+Tensor Functional::call(const Tensor& x, bool training) { return call_inputs({x}, training); }
+
+Tensor Functional::call_inputs(const std::vector<Tensor>& inputs, bool training) {
+  std::vector<Shape> shapes;
+  for (const auto& t : inputs) shapes.push_back(t.shape());
+  check_input_shapes(shapes);
+  std::unordered_map<const Node*, std::size_t> position;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) position[nodes_[i].get()] = i;
+  std::vector<Tensor> values(nodes_.size());
+  for (std::size_t i = 0; i < inputs_.size(); ++i) {
+    const Node* n = inputs_[i].node().get();
+    values[position.at(n)] = (*n->layer)(inputs[i], training);  // casts to the Input's dtype
+  }
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = *nodes_[i];
+    if (n.inputs.empty()) continue;
+    std::vector<Tensor> args;
+    for (const auto& in : n.inputs) args.push_back(values[position.at(in.node().get())]);
+    values[i] = n.layer->call_inputs(args, training);
+    // Drop what no later node reads, so inference does not hold every activation at once.
+    for (const auto& in : n.inputs) {
+      const std::size_t p = position.at(in.node().get());
+      if (last_use_[p] == i) values[p] = Tensor();
+    }
+  }
+  return values[position.at(output_.node().get())];
+}
+
+Shape Functional::compute_output_shape_for(const std::vector<Shape>& input_shapes) const {
+  check_input_shapes(input_shapes);
+  std::unordered_map<const Node*, Shape> shapes;
+  for (std::size_t i = 0; i < inputs_.size(); ++i) shapes[inputs_[i].node().get()] = input_shapes[i];
+  for (const auto& n : nodes_) {
+    if (n->inputs.empty()) continue;
+    std::vector<Shape> args;
+    for (const auto& in : n->inputs) args.push_back(shapes.at(in.node().get()));
+    shapes[n.get()] = n->layer->compute_output_shape_for(args);
+  }
+  return shapes.at(output_.node().get());
+}
+
+Shape Functional::compute_output_shape(const Shape& input_shape) const { return compute_output_shape_for({input_shape}); }
+
+Shape Functional::build_for_inputs(const std::vector<Shape>& input_shapes) {
+  return compute_output_shape_for(input_shapes);  // every layer was built when the graph was recorded
+}
+
+std::size_t Functional::node_index(const Node* node) const {
+  std::size_t k = 0;
+  for (const auto& n : nodes_) {
+    if (n.get() == node) return k;
+    if (n->layer == node->layer) ++k;
+  }
+  throw_invalid_argument("Functional '{}': a node of layer '{}' is not part of this model", name(), node->layer->name());
+}
+
+nlohmann::json Functional::get_config() const {
+  using nlohmann::json;
+  auto history = [&](const KerasTensor& t) {
+    return json::array({t.node()->layer->name(), node_index(t.node().get()), 0});
+  };
+  auto tensor_config = [&](const KerasTensor& t) {
+    return json{{"class_name", "__keras_tensor__"},
+                {"config",
+                 {{"shape", shape_json(t.shape())}, {"dtype", std::string(dtype_name(t.dtype()))},
+                  {"keras_history", history(t)}}}};
+  };
+  json layers = json::array();
+  for (const auto& l : layers_) {
+    json inbound = json::array();
+    for (const auto& n : nodes_) {
+      if (n->layer != l || n->inputs.empty()) continue;
+      json arg;
+      if (n->inputs.size() == 1) arg = tensor_config(n->inputs[0]);
+      else {
+        arg = json::array();
+        for (const auto& in : n->inputs) arg.push_back(tensor_config(in));
+      }
+      inbound.push_back({{"args", json::array({arg})}, {"kwargs", json::object()}});
+    }
+    const bool model = l->class_name() == "Functional" || l->class_name() == "Sequential";
+    layers.push_back({{"module", model ? "keras" : "keras.layers"},
+                      {"class_name", l->class_name()},
+                      {"config", l->get_config()},
+                      {"registered_name", nullptr},
+                      {"name", l->name()},
+                      {"inbound_nodes", inbound}});
+  }
+  json input_layers = json::array();
+  for (const auto& t : inputs_) input_layers.push_back(history(t));
+  json config = Layer::get_config();
+  config["layers"] = layers;
+  config["input_layers"] = input_layers;
+  config["output_layers"] = json::array({history(output_)});
+  return config;
+}
+
+std::string Functional::summary_string() const {
+  // Keras prints the plain three columns when the graph is a chain: no node with several inputs
+  // and no layer called twice.
+  std::set<const Layer*> called;
+  bool chain = true;
+  for (const auto& n : nodes_) chain = chain && n->inputs.size() <= 1 && called.insert(n->layer.get()).second;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& l : layers_) {
+    std::string shape = "?", connected;
+    for (const auto& n : nodes_) {
+      if (n->layer != l) continue;
+      shape = shape_str(n->output_shape);
+      for (const auto& in : n->inputs)
+        connected += fmt::format("{}{}[{}][0]", connected.empty() ? "" : ", ", in.node()->layer->name(),
+                                 node_index(in.node().get()));
+    }
+    std::vector<std::string> row{fmt::format("{} ({})", l->name(), l->class_name()), shape, param_count_cell(*l)};
+    if (!chain) row.push_back(connected.empty() ? "-" : connected);
+    rows.push_back(std::move(row));
+  }
+  return render_summary(*this, chain ? sequential_summary_columns() : graph_summary_columns(), rows);
+}
+
+void Functional::summary() const { std::fputs(summary_string().c_str(), stdout); }
+
+}  // namespace minidl::layers

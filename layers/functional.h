@@ -1,0 +1,61 @@
+#pragma once
+// Keras's functional API: a model made from the graph of layer calls between Input()s and an
+// output, so layers can branch, merge and be shared (residual blocks, U-Net skips):
+//
+//   auto x = layers::Input({28, 28, 1});
+//   auto h = layers::Conv2D({.filters = 16, .kernel_size = 3, .padding = "same", .activation = "relu"})(x);
+//   auto y = layers::Concatenate()({h, x});
+//   auto model = std::make_shared<layers::Functional>(x, y);
+//
+// It is itself a Layer (so optim::Model trains it and other graphs call it); layers() lists the
+// graph's layers in call order, InputLayers included, as Keras's model.layers.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "minidl/layers/container.h"
+#include "minidl/layers/input_layer.h"
+
+namespace minidl::layers {
+
+struct FunctionalOptions {
+  std::string name{};  // "" = automatic ("functional", "functional_1", ...)
+  bool trainable = true;
+};
+
+class Functional : public Container {
+ public:
+  MINIDL_SHAREABLE_LAYER(Functional)
+  Functional(std::vector<KerasTensor> inputs, KerasTensor output, const FunctionalOptions& options = {});
+  Functional(KerasTensor input, KerasTensor output, const FunctionalOptions& options = {});
+
+  const std::vector<KerasTensor>& inputs() const { return inputs_; }
+  const KerasTensor& output() const { return output_; }
+
+  Tensor call_inputs(const std::vector<Tensor>& inputs, bool training) override;
+  Shape build_for_inputs(const std::vector<Shape>& input_shapes) override;
+  Shape compute_output_shape_for(const std::vector<Shape>& input_shapes) const override;
+  Shape compute_output_shape(const Shape& input_shape) const override;
+  // Keras's functional config: layers with their inbound nodes, input_layers, output_layers.
+  nlohmann::json get_config() const override;
+
+  // Keras's summary: with a "Connected to" column unless the graph is a plain chain.
+  std::string summary_string() const;
+  void summary() const;
+
+ protected:
+  void check_input(const Shape& input_shape) const override;
+  Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  void check_input_shapes(const std::vector<Shape>& shapes) const;
+  // The position of `node` among this graph's nodes of the same layer (Keras's node_index).
+  std::size_t node_index(const Node* node) const;
+
+  std::vector<KerasTensor> inputs_;
+  KerasTensor output_;
+  std::vector<std::shared_ptr<const Node>> nodes_;  // every node the output depends on, by id
+  std::vector<std::size_t> last_use_;               // per node: index of the last node reading it
+};
+
+}  // namespace minidl::layers

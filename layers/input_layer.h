@@ -1,0 +1,40 @@
+#pragma once
+// keras.Input: the functional API's entry point. Input() makes an InputLayer and returns its
+// symbolic output; the InputLayer passes a real tensor through unchanged.
+#include <initializer_list>
+#include <optional>
+#include <string>
+
+#include "minidl/layers/layer.h"
+
+namespace minidl::layers {
+
+struct InputOptions {
+  std::optional<Shape> shape{};             // without the batch axis; -1 = unknown extent
+  std::optional<std::int64_t> batch_size{};  // unknown (None) unless given
+  std::string dtype = "float32";
+  std::optional<Shape> batch_shape{};  // instead of shape + batch_size
+  std::string name{};                  // "" = automatic ("input_layer", "input_layer_1", ...)
+};
+
+class InputLayer : public Layer {
+ public:
+  MINIDL_SHAREABLE_LAYER(InputLayer)
+  explicit InputLayer(const InputOptions& options);
+  const Shape& batch_shape() const { return batch_shape_; }
+  Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
+  nlohmann::json get_config() const override;
+
+ protected:
+  void check_input(const Shape& input_shape) const override;
+  Tensor call(const Tensor& x, bool) override { return x; }
+
+ private:
+  Shape batch_shape_;
+};
+
+KerasTensor Input(const InputOptions& options);
+// keras.Input(shape=...) in one argument: layers::Input({28, 28, 1}).
+KerasTensor Input(std::initializer_list<std::int64_t> shape);
+
+}  // namespace minidl::layers

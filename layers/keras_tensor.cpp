@@ -1,0 +1,98 @@
+// KerasTensor and the symbolic side of Layer: calling a layer on KerasTensors records a node.
+#include "minidl/layers/keras_tensor.h"
+
+#include <atomic>
+
+#include "minidl/core/error.h"
+#include "minidl/layers/layer.h"
+
+namespace minidl::layers {
+
+namespace {
+
+void require_defined(const KerasTensor& t, const Layer& layer) {
+  if (!t.defined())
+    throw_invalid_argument("layer '{}' ({}) was called on an empty KerasTensor; make inputs with layers::Input",
+                           layer.name(), layer.class_name());
+}
+
+KerasTensor record_node(std::shared_ptr<Layer> layer, const std::vector<KerasTensor>& inputs) {
+  std::vector<Shape> shapes;
+  for (const auto& t : inputs) {
+    require_defined(t, *layer);
+    shapes.push_back(t.shape());
+  }
+  auto node = std::make_shared<Node>();
+  node->output_shape = layer->build_for_inputs(shapes);
+  node->output_dtype = layer->dtype();
+  node->inputs = inputs;
+  node->id = next_node_id();
+  node->layer = std::move(layer);
+  return KerasTensor(std::move(node));
+}
+
+}  // namespace
+
+std::uint64_t next_node_id() {
+  static std::atomic<std::uint64_t> counter{0};
+  return ++counter;
+}
+
+const Shape& KerasTensor::shape() const {
+  if (!node_) throw_invalid_argument("KerasTensor::shape: the tensor is empty; make inputs with layers::Input");
+  return node_->output_shape;
+}
+
+DType KerasTensor::dtype() const {
+  if (!node_) throw_invalid_argument("KerasTensor::dtype: the tensor is empty; make inputs with layers::Input");
+  return node_->output_dtype;
+}
+
+KerasTensor Layer::operator()(const KerasTensor& x) & { return (*this)(std::vector<KerasTensor>{x}); }
+KerasTensor Layer::operator()(const KerasTensor& x) && { return std::move(*this)(std::vector<KerasTensor>{x}); }
+
+KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) & {
+  auto self = weak_from_this().lock();
+  if (!self)
+    throw_invalid_argument(
+        "layer '{}' ({}) was called on a KerasTensor but is not held by a std::shared_ptr, so the functional graph "
+        "cannot keep it: create it with std::make_shared (or call a temporary: {}({{...}})(x))",
+        name_, class_name_, class_name_);
+  return record_node(std::move(self), inputs);
+}
+
+KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) && {
+  auto self = weak_from_this().lock();
+  if (!self) self = std::move(*this).moved_to_shared();
+  return record_node(std::move(self), inputs);
+}
+
+std::shared_ptr<Layer> Layer::moved_to_shared() && {
+  throw_invalid_argument(
+      "layer '{}' ({}) cannot be moved into the functional graph: create it with std::make_shared, or add "
+      "MINIDL_SHAREABLE_LAYER({}) to its class",
+      name_, class_name_, class_name_);
+}
+
+Shape Layer::compute_output_shape_for(const std::vector<Shape>& input_shapes) const {
+  if (input_shapes.size() != 1)
+    throw_invalid_argument("layer '{}' ({}) takes one input, received {}", name_, class_name_, input_shapes.size());
+  return compute_output_shape(input_shapes[0]);
+}
+
+Shape Layer::build_for_inputs(const std::vector<Shape>& input_shapes) {
+  if (input_shapes.size() == 1) {
+    std::lock_guard<std::mutex> lock(*state_mutex_);
+    check_input(input_shapes[0]);
+    if (!built_) build(input_shapes[0]);
+  }
+  return compute_output_shape_for(input_shapes);
+}
+
+Tensor Layer::call_inputs(const std::vector<Tensor>& inputs, bool training) {
+  if (inputs.size() != 1)
+    throw_invalid_argument("layer '{}' ({}) takes one input, received {}", name_, class_name_, inputs.size());
+  return (*this)(inputs[0], training);
+}
+
+}  // namespace minidl::layers

@@ -1,0 +1,109 @@
+#pragma once
+// Keras's merging layers, called on a list of tensors: Add, Subtract, Multiply, Average, Maximum,
+// Minimum (elementwise; inputs of lower rank get axes inserted after the batch axis, then NumPy
+// broadcasting, as Keras) and Concatenate (along one axis, other extents equal).
+#include <vector>
+
+#include "minidl/layers/layer.h"
+
+namespace minidl::layers {
+
+struct MergeOptions {
+  MINIDL_LAYER_COMMON_OPTIONS;
+};
+
+class Merge : public Layer {
+ public:
+  Tensor call_inputs(const std::vector<Tensor>& inputs, bool training) override;
+  Shape build_for_inputs(const std::vector<Shape>& input_shapes) override;
+  Shape compute_output_shape_for(const std::vector<Shape>& input_shapes) const override;
+  // A merge needs a list of inputs: the one-tensor forms throw.
+  Shape compute_output_shape(const Shape& input_shape) const override;
+
+ protected:
+  Merge(std::string class_name, const CommonOptions& common) : Layer(std::move(class_name), common) {}
+  Tensor call(const Tensor& x, bool training) override;
+  // The elementwise fold over inputs of equal rank.
+  virtual Tensor merge(const std::vector<Tensor>& inputs) const = 0;
+  // Checks the number of inputs (Subtract takes exactly two).
+  virtual void check_count(std::size_t count, const std::vector<Shape>& input_shapes) const;
+};
+
+class Add : public Merge {
+ public:
+  MINIDL_SHAREABLE_LAYER(Add)
+  explicit Add(const MergeOptions& options = {}) : Merge("Add", common_options(options)) {}
+
+ protected:
+  Tensor merge(const std::vector<Tensor>& inputs) const override;
+};
+
+class Subtract : public Merge {
+ public:
+  MINIDL_SHAREABLE_LAYER(Subtract)
+  explicit Subtract(const MergeOptions& options = {}) : Merge("Subtract", common_options(options)) {}
+
+ protected:
+  Tensor merge(const std::vector<Tensor>& inputs) const override;
+  void check_count(std::size_t count, const std::vector<Shape>& input_shapes) const override;
+};
+
+class Multiply : public Merge {
+ public:
+  MINIDL_SHAREABLE_LAYER(Multiply)
+  explicit Multiply(const MergeOptions& options = {}) : Merge("Multiply", common_options(options)) {}
+
+ protected:
+  Tensor merge(const std::vector<Tensor>& inputs) const override;
+};
+
+class Average : public Merge {
+ public:
+  MINIDL_SHAREABLE_LAYER(Average)
+  explicit Average(const MergeOptions& options = {}) : Merge("Average", common_options(options)) {}
+
+ protected:
+  Tensor merge(const std::vector<Tensor>& inputs) const override;
+};
+
+class Maximum : public Merge {
+ public:
+  MINIDL_SHAREABLE_LAYER(Maximum)
+  explicit Maximum(const MergeOptions& options = {}) : Merge("Maximum", common_options(options)) {}
+
+ protected:
+  Tensor merge(const std::vector<Tensor>& inputs) const override;
+};
+
+class Minimum : public Merge {
+ public:
+  MINIDL_SHAREABLE_LAYER(Minimum)
+  explicit Minimum(const MergeOptions& options = {}) : Merge("Minimum", common_options(options)) {}
+
+ protected:
+  Tensor merge(const std::vector<Tensor>& inputs) const override;
+};
+
+struct ConcatenateOptions {
+  std::int64_t axis = -1;
+  MINIDL_LAYER_COMMON_OPTIONS;
+};
+
+class Concatenate : public Layer {
+ public:
+  MINIDL_SHAREABLE_LAYER(Concatenate)
+  explicit Concatenate(const ConcatenateOptions& options = {});
+  Tensor call_inputs(const std::vector<Tensor>& inputs, bool training) override;
+  Shape build_for_inputs(const std::vector<Shape>& input_shapes) override;
+  Shape compute_output_shape_for(const std::vector<Shape>& input_shapes) const override;
+  Shape compute_output_shape(const Shape& input_shape) const override;
+  nlohmann::json get_config() const override;
+
+ protected:
+  Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  std::int64_t axis_;
+};
+
+}  // namespace minidl::layers

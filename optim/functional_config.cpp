@@ -1,0 +1,121 @@
+// Functional models rebuilt from Keras's config (layers with their inbound nodes, input_layers,
+// output_layers): each layer is deserialized, then its calls are replayed on the KerasTensors of
+// the nodes they name, in as many passes as the references need.
+#include <map>
+
+#include "minidl/core/error.h"
+#include "minidl/core/json_number.h"
+#include "minidl/layers/functional.h"
+#include "minidl/layers/layer_config.h"
+#include "minidl/optim/layer_registry.h"
+
+namespace minidl::optim {
+
+namespace {
+
+using nlohmann::json;
+
+struct History {
+  std::string layer;
+  std::size_t node = 0;
+};
+
+// [layer_name, node_index, tensor_index(, kwargs)] (Keras 2 and input/output_layers), or Keras 3's
+// {"class_name": "__keras_tensor__", "config": {"keras_history": [...]}}.
+History history_of(const json& j) {
+  const json& h = j.is_object() ? j.at("config").at("keras_history") : j;
+  if (!h.is_array() || h.size() < 3 || !h[0].is_string())
+    throw_invalid_argument("Functional config: cannot read the tensor reference {}", j.dump().substr(0, 200));
+  if (json_int(h[2], "tensor_index") != 0)
+    throw_invalid_argument("Functional config: layers with several outputs are not supported (reference {})", h.dump());
+  return {h[0].get<std::string>(), static_cast<std::size_t>(json_uint(h[1], "node_index"))};
+}
+
+// The tensor references of one inbound node, flattened (a merge's list or a single tensor).
+std::vector<History> node_inputs(const json& node) {
+  std::vector<History> out;
+  auto add = [&](const json& t) {
+    if (t.is_array() && !t.empty() && (t[0].is_object() || t[0].is_array()))
+      for (const auto& e : t) out.push_back(history_of(e));
+    else out.push_back(history_of(t));
+  };
+  if (node.is_object()) {  // Keras 3: {"args": [tensor or [tensors]], "kwargs": {}}
+    const json& args = node.at("args");
+    if (!args.is_array() || args.empty()) throw_invalid_argument("Functional config: a node without args: {}", node.dump());
+    add(args[0]);
+  } else {  // Keras 2: [[name, node_index, tensor_index, kwargs], ...]
+    for (const auto& e : node) out.push_back(history_of(e));
+  }
+  return out;
+}
+
+std::vector<History> references(const json& j) {
+  std::vector<History> out;
+  if (j.is_array() && !j.empty() && j[0].is_string()) out.push_back(history_of(j));
+  else
+    for (const auto& e : j) out.push_back(history_of(e));
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
+  struct Entry {
+    std::string name;
+    std::shared_ptr<layers::Layer> layer;
+    json nodes;
+    std::size_t done = 0;
+  };
+  std::vector<Entry> entries;
+  std::map<std::string, std::vector<layers::KerasTensor>> outputs;  // layer name -> node outputs
+  for (const auto& e : c.at("layers")) {
+    const std::string name = e.contains("name") ? e["name"].get<std::string>() : e.at("config").at("name").get<std::string>();
+    if (e.value("class_name", std::string()) == "InputLayer") {
+      const json& ic = e.at("config");
+      const json& shape = ic.contains("batch_shape") ? ic["batch_shape"] : ic.at("batch_input_shape");
+      std::vector<std::int64_t> d;
+      for (const auto& v : shape) d.push_back(v.is_null() ? -1 : json_int(v, "batch_shape"));
+      outputs[name].push_back(layers::Input({.dtype = layers::config::dtype_name_of(ic.value("dtype", json("float32"))),
+                                             .batch_shape = Shape(d.begin(), d.end()),
+                                             .name = name}));
+      continue;
+    }
+    entries.push_back({name, layer_from_config(e), e.value("inbound_nodes", json::array())});
+  }
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (auto& entry : entries) {
+      while (entry.done < entry.nodes.size()) {
+        std::vector<layers::KerasTensor> args;
+        for (const auto& h : node_inputs(entry.nodes[entry.done])) {
+          auto it = outputs.find(h.layer);
+          if (it == outputs.end() || h.node >= it->second.size()) break;
+          args.push_back(it->second[h.node]);
+        }
+        if (args.size() != node_inputs(entry.nodes[entry.done]).size()) break;  // not all produced yet
+        outputs[entry.name].push_back((*entry.layer)(args));
+        ++entry.done;
+        progress = true;
+      }
+    }
+  }
+  for (const auto& entry : entries)
+    if (entry.done < entry.nodes.size())
+      throw_invalid_argument("Functional config: node {} of layer '{}' refers to a tensor no layer produces ({})",
+                             entry.done, entry.name, entry.nodes[entry.done].dump().substr(0, 200));
+  auto tensor = [&](const History& h) {
+    auto it = outputs.find(h.layer);
+    if (it == outputs.end() || h.node >= it->second.size())
+      throw_invalid_argument("Functional config: no node {} of layer '{}' for the model's inputs/outputs", h.node, h.layer);
+    return it->second[h.node];
+  };
+  std::vector<layers::KerasTensor> inputs;
+  for (const auto& h : references(c.at("input_layers"))) inputs.push_back(tensor(h));
+  const auto outs = references(c.at("output_layers"));
+  if (outs.size() != 1)
+    throw_invalid_argument("Functional config: models with {} outputs are not supported (one output)", outs.size());
+  return std::make_shared<layers::Functional>(
+      inputs, tensor(outs[0]), layers::FunctionalOptions{.name = c.value("name", std::string()), .trainable = c.value("trainable", true)});
+}
+
+}  // namespace minidl::optim
