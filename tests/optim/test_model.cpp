@@ -62,6 +62,24 @@ TEST_CASE("Loss objects: reductions and sample weights by hand") {
         Approx(-(std::log(0.7) + std::log(0.8)) / 2).epsilon(1e-6));
   CHECK(optim::get_loss("categorical_crossentropy")(t2({1, 0, 0, 0, 0, 1}, {2, 3}), probs).item() ==
         Approx(-(std::log(0.7) + std::log(0.8)) / 2).epsilon(1e-6));
+  // ignore_class: Keras masks the ignored samples, so the mean runs over the valid ones only.
+  {
+    const Tensor p3 = t2({0.7f, 0.2f, 0.1f, 0.1f, 0.1f, 0.8f, 0.3f, 0.6f, 0.1f}, {3, 3});
+    const Tensor ids = t2({0, 2, 1}, {3});
+    const double l0 = -std::log(0.7), l2 = -std::log(0.6);
+    const optim::SparseCategoricalCrossentropy ignore2({.ignore_class = 2});
+    CHECK(ignore2(ids, p3).item() == Approx((l0 + l2) / 2).epsilon(1e-6));
+    CHECK(ignore2(t2({0, 2, 1}, {3, 1}), p3).item() == Approx((l0 + l2) / 2).epsilon(1e-6));
+    const Tensor sw = t2({1, 3, 2}, {3});
+    CHECK(ignore2(ids, p3, sw).item() == Approx((l0 + 2 * l2) / 2).epsilon(1e-6));
+    CHECK(optim::SparseCategoricalCrossentropy({.ignore_class = 2, .reduction = "sum"})(ids, p3).item() ==
+          Approx(l0 + l2).epsilon(1e-6));
+    CHECK(optim::SparseCategoricalCrossentropy({.ignore_class = 2, .reduction = "mean_with_sample_weight"})(ids, p3, sw)
+              .item() == Approx((l0 + 2 * l2) / 3).epsilon(1e-6));
+    CHECK(ignore2(t2({2, 2, 2}, {3}), p3).item() == 0.0);  // nothing valid: 0, not NaN
+    // Through from_config too.
+    CHECK(optim::Loss::from_config(ignore2.serialize())(ids, p3).item() == Approx((l0 + l2) / 2).epsilon(1e-6));
+  }
   // A user function: per-sample values, reduced like Keras.
   optim::Loss custom([](const Tensor& t, const Tensor& p) { return sum(abs(t - p), {-1}); });
   CHECK(custom(y_true, y_pred).item() == Approx((3.0 + 6.0) / 2).epsilon(1e-6));
