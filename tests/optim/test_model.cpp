@@ -302,6 +302,23 @@ TEST_CASE("fit calls the layers with training=true, evaluate and predict with fa
   CHECK(probe->seen == std::vector<bool>(3, false));
 }
 
+TEST_CASE("train_on_batch: the first step of an unbuilt model updates the weights it creates") {
+  // No input_shape: the Dense builds inside the first training call, whose step must still apply.
+  optim::Model model(layers::Dense({.units = 1, .kernel_initializer = "zeros"}));
+  model.compile({.optimizer = optim::SGD({.learning_rate = 0.1}), .loss = "mse"});
+  model.train_on_batch(t2({1, 2, 3}, {1, 3}), t2({1}, {1, 1}));
+  // pred 0, d(loss)/d(pred) = 2 (0 - 1) = -2: w = 0 - 0.1 * (-2) * x, b = 0.2.
+  CHECK(model.optimizer().iterations() == 1);
+  const auto w = model.get_weights();
+  CHECK_THAT(w[0].to_vector<double>(), Catch::Matchers::Approx(std::vector<double>{0.2, 0.4, 0.6}).epsilon(1e-6));
+  CHECK(w[1].to_vector<double>()[0] == Approx(0.2).epsilon(1e-6));
+  // fit on an unbuilt model: one step per batch from the first one on.
+  optim::Model fitted(layers::Dense({.units = 1}));
+  fitted.compile({.optimizer = "sgd", .loss = "mse"});
+  fitted.fit(t2({1, 2, 3, 4, 5, 6}, {2, 3}), t2({1, 0}, {2, 1}), {.batch_size = 1, .epochs = 2, .verbose = 0});
+  CHECK(fitted.optimizer().iterations() == 4);
+}
+
 TEST_CASE("train_on_batch: one optimizer step on the objective") {
   layers::clear_session();
   auto [x, y] = regression_data(8);
