@@ -101,7 +101,7 @@ Optimizer& Model::optimizer() const {
 
 void Model::require_compiled(std::string_view who) const {
   if (!optimizer_)
-    throw_invalid_argument("Model.{}: you must call `compile()` before using the model for training", who);
+    throw_invalid_argument("Model.{}: you must call `compile()` before calling `{}()`", who, who);
 }
 
 void Model::compile(CompileOptions options) {

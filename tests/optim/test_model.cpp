@@ -397,6 +397,9 @@ TEST_CASE("Model: errors name the argument and the value") {
   auto [x, y] = regression_data(10);
   optim::Model model(regression_net());
   REQUIRE_THROWS_WITH_ALL(model.fit(x, y), std::invalid_argument, "compile()");
+  // Names the call that needs it (Keras 3's wording), not "training" for evaluate.
+  REQUIRE_THROWS_WITH_ALL(model.evaluate(x, y, {.verbose = 0}), std::invalid_argument,
+                          "Model.evaluate: you must call `compile()` before calling `evaluate()`");
   REQUIRE_THROWS_WITH_ALL(model.compile({.optimizer = "adamax_of_doom"}), std::invalid_argument, "adamax_of_doom");
   REQUIRE_THROWS_WITH_ALL(model.compile({.optimizer = "adam", .loss = "mse", .metrics = {"f1_of_doom"}}),
                           std::invalid_argument, "f1_of_doom");
