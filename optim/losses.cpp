@@ -1,5 +1,6 @@
 #include "minidl/optim/losses.h"
 
+#include "minidl/autograd/grad_mode.h"
 #include "minidl/autograd/ops/elementwise.h"
 #include "minidl/autograd/ops/losses.h"
 #include "minidl/autograd/ops/reduce.h"
@@ -72,7 +73,17 @@ Tensor Loss::call(const Tensor& y_true, const Tensor& y_pred) const {
 }
 
 Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) const {
-  return reduce_weighted_values(call(y_true, y_pred), sample_weight, reduction_);
+  const Tensor values = call(y_true, y_pred);
+  if (!mask_) return reduce_weighted_values(values, sample_weight, reduction_);
+  // Keras's apply_mask: masked entries weigh 0 and, for the mean reductions, valid ones total/valid,
+  // so that the mean runs over the valid entries only (divide_no_nan when none is valid).
+  Tensor mask = mask_(y_true, y_pred);
+  if (reduction_ == "sum_over_batch_size" || reduction_ == "mean") {
+    const double valid = sum(mask).item();
+    mask = valid == 0.0 ? mask * 0.0 : mask * (static_cast<double>(mask.numel()) / valid);
+  }
+  return reduce_weighted_values(values, sample_weight.defined() ? align_weights(mask, sample_weight) * mask : mask,
+                                reduction_);
 }
 
 nlohmann::json Loss::get_config() const {
@@ -149,7 +160,16 @@ SparseCategoricalCrossentropy::SparseCategoricalCrossentropy(const SparseCategor
             {"ignore_class", o.ignore_class ? nlohmann::json(*o.ignore_class) : nlohmann::json(nullptr)}},
            [o](const Tensor& t, const Tensor& p) {
              return losses::sparse_categorical_crossentropy(t, p, o.from_logits, o.ignore_class);
-           }) {}
+           }) {
+  if (!o.ignore_class) return;
+  // y_true holds one id per per-sample loss (a trailing size-1 axis aside): valid where it is not ignore_class.
+  set_mask([ignore = static_cast<double>(*o.ignore_class)](const Tensor& t, const Tensor& p) {
+    NoGradGuard no_grad;
+    const Tensor ids = t.dtype() == p.dtype() ? t.detach() : t.detach().to(p.dtype());
+    Shape per_sample(p.shape().begin(), p.shape().end() - 1);
+    return not_equal(ids, Tensor::scalar(ignore, p.dtype())).reshape(per_sample);
+  });
+}
 
 std::string canonical_loss_name(std::string_view id) {
   if (id == "mse" || id == "MSE" || id == "mean_squared_error" || id == "MeanSquaredError") return "mean_squared_error";

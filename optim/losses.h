@@ -5,6 +5,8 @@
 //   "sum_over_batch_size" (default, alias "mean"): sum(values) / number of elements of values
 //   "mean_with_sample_weight": sum(values) / sum(sample_weight)
 //   "sum": sum(values);   "none": values
+// A loss that masks samples (SparseCategoricalCrossentropy's ignore_class) merges the mask into the
+// weights as Keras's apply_mask: for "sum_over_batch_size" the sum is divided by the valid count.
 // A Loss is a value: build it from a Keras identifier ("mse", "binary_crossentropy", class names),
 // from a typed object (optim::BinaryCrossentropy({.from_logits = true})), or from any callable
 // Tensor(const Tensor& y_true, const Tensor& y_pred) returning per-sample losses.
@@ -89,11 +91,15 @@ class Loss {
 
  protected:
   Loss(std::string class_name, std::string name, std::string reduction, nlohmann::json config, LossFunction fn);
+  // Keras's _keras_mask on the per-sample losses: 1 where a value counts, 0 where it is ignored, in
+  // the values' shape and dtype.
+  void set_mask(LossFunction mask) { mask_ = std::move(mask); }
 
  private:
   std::string class_name_, name_, reduction_, identifier_;
   nlohmann::json config_ = nlohmann::json::object();
   LossFunction fn_;
+  LossFunction mask_;
 };
 
 class MeanSquaredError : public Loss {

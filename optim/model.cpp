@@ -101,7 +101,7 @@ Optimizer& Model::optimizer() const {
 
 void Model::require_compiled(std::string_view who) const {
   if (!optimizer_)
-    throw_invalid_argument("Model.{}: you must call `compile()` before using the model for training", who);
+    throw_invalid_argument("Model.{}: you must call `compile()` before calling `{}()`", who, who);
 }
 
 void Model::compile(CompileOptions options) {
@@ -183,9 +183,10 @@ Logs Model::metric_logs() const {
 
 Logs Model::train_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
   note_input(x);
+  Tensor y_pred = (*network_)(x, true);
+  // Gathered after the call: an unbuilt network creates its weights in it.
   const auto variables = network_->trainable_weights();
   for (const auto& v : variables) v->value.zero_grad();
-  Tensor y_pred = (*network_)(x, true);
   Tensor loss = total_loss(y, y_pred, sample_weight);
   if (loss.requires_grad()) {
     loss.backward();

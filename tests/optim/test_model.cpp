@@ -62,6 +62,24 @@ TEST_CASE("Loss objects: reductions and sample weights by hand") {
         Approx(-(std::log(0.7) + std::log(0.8)) / 2).epsilon(1e-6));
   CHECK(optim::get_loss("categorical_crossentropy")(t2({1, 0, 0, 0, 0, 1}, {2, 3}), probs).item() ==
         Approx(-(std::log(0.7) + std::log(0.8)) / 2).epsilon(1e-6));
+  // ignore_class: Keras masks the ignored samples, so the mean runs over the valid ones only.
+  {
+    const Tensor p3 = t2({0.7f, 0.2f, 0.1f, 0.1f, 0.1f, 0.8f, 0.3f, 0.6f, 0.1f}, {3, 3});
+    const Tensor ids = t2({0, 2, 1}, {3});
+    const double l0 = -std::log(0.7), l2 = -std::log(0.6);
+    const optim::SparseCategoricalCrossentropy ignore2({.ignore_class = 2});
+    CHECK(ignore2(ids, p3).item() == Approx((l0 + l2) / 2).epsilon(1e-6));
+    CHECK(ignore2(t2({0, 2, 1}, {3, 1}), p3).item() == Approx((l0 + l2) / 2).epsilon(1e-6));
+    const Tensor sw = t2({1, 3, 2}, {3});
+    CHECK(ignore2(ids, p3, sw).item() == Approx((l0 + 2 * l2) / 2).epsilon(1e-6));
+    CHECK(optim::SparseCategoricalCrossentropy({.ignore_class = 2, .reduction = "sum"})(ids, p3).item() ==
+          Approx(l0 + l2).epsilon(1e-6));
+    CHECK(optim::SparseCategoricalCrossentropy({.ignore_class = 2, .reduction = "mean_with_sample_weight"})(ids, p3, sw)
+              .item() == Approx((l0 + 2 * l2) / 3).epsilon(1e-6));
+    CHECK(ignore2(t2({2, 2, 2}, {3}), p3).item() == 0.0);  // nothing valid: 0, not NaN
+    // Through from_config too.
+    CHECK(optim::Loss::from_config(ignore2.serialize())(ids, p3).item() == Approx((l0 + l2) / 2).epsilon(1e-6));
+  }
   // A user function: per-sample values, reduced like Keras.
   optim::Loss custom([](const Tensor& t, const Tensor& p) { return sum(abs(t - p), {-1}); });
   CHECK(custom(y_true, y_pred).item() == Approx((3.0 + 6.0) / 2).epsilon(1e-6));
@@ -284,6 +302,23 @@ TEST_CASE("fit calls the layers with training=true, evaluate and predict with fa
   CHECK(probe->seen == std::vector<bool>(3, false));
 }
 
+TEST_CASE("train_on_batch: the first step of an unbuilt model updates the weights it creates") {
+  // No input_shape: the Dense builds inside the first training call, whose step must still apply.
+  optim::Model model(layers::Dense({.units = 1, .kernel_initializer = "zeros"}));
+  model.compile({.optimizer = optim::SGD({.learning_rate = 0.1}), .loss = "mse"});
+  model.train_on_batch(t2({1, 2, 3}, {1, 3}), t2({1}, {1, 1}));
+  // pred 0, d(loss)/d(pred) = 2 (0 - 1) = -2: w = 0 - 0.1 * (-2) * x, b = 0.2.
+  CHECK(model.optimizer().iterations() == 1);
+  const auto w = model.get_weights();
+  CHECK_THAT(w[0].to_vector<double>(), Catch::Matchers::Approx(std::vector<double>{0.2, 0.4, 0.6}).epsilon(1e-6));
+  CHECK(w[1].to_vector<double>()[0] == Approx(0.2).epsilon(1e-6));
+  // fit on an unbuilt model: one step per batch from the first one on.
+  optim::Model fitted(layers::Dense({.units = 1}));
+  fitted.compile({.optimizer = "sgd", .loss = "mse"});
+  fitted.fit(t2({1, 2, 3, 4, 5, 6}, {2, 3}), t2({1, 0}, {2, 1}), {.batch_size = 1, .epochs = 2, .verbose = 0});
+  CHECK(fitted.optimizer().iterations() == 4);
+}
+
 TEST_CASE("train_on_batch: one optimizer step on the objective") {
   layers::clear_session();
   auto [x, y] = regression_data(8);
@@ -362,6 +397,9 @@ TEST_CASE("Model: errors name the argument and the value") {
   auto [x, y] = regression_data(10);
   optim::Model model(regression_net());
   REQUIRE_THROWS_WITH_ALL(model.fit(x, y), std::invalid_argument, "compile()");
+  // Names the call that needs it (Keras 3's wording), not "training" for evaluate.
+  REQUIRE_THROWS_WITH_ALL(model.evaluate(x, y, {.verbose = 0}), std::invalid_argument,
+                          "Model.evaluate: you must call `compile()` before calling `evaluate()`");
   REQUIRE_THROWS_WITH_ALL(model.compile({.optimizer = "adamax_of_doom"}), std::invalid_argument, "adamax_of_doom");
   REQUIRE_THROWS_WITH_ALL(model.compile({.optimizer = "adam", .loss = "mse", .metrics = {"f1_of_doom"}}),
                           std::invalid_argument, "f1_of_doom");
