@@ -93,7 +93,7 @@ std::unordered_map<Node*, Tensor> run_backward(const std::shared_ptr<Node>& root
     if (targets) {
       if (targets->count(node.get())) captured[node.get()] = grad;
     } else if (auto out = node->output.lock(); out && out->retains_grad) {
-      out->grad = out->grad ? add_fresh(Tensor(out->grad), grad).impl_ptr() : grad.deep_copy().impl_ptr();
+      out->grad = out->grad ? add_fresh(Tensor(out->grad), grad).impl_ptr() : autograd::kept_gradient(grad).impl_ptr();
     }
     std::vector<Tensor> input_grads;
     if (!targets || std::any_of(next.begin(), next.end(), [&](const auto& n) { return wanted(n.get()); })) {

@@ -54,6 +54,12 @@ void Node::release() {
   released_ = true;
 }
 
+Tensor kept_gradient(const Tensor& grad) {
+  const auto& impl = grad.impl_ptr();
+  if (impl.use_count() == 1 && impl->storage.use_count() == 1 && !impl->grad_fn && !impl->requires_grad) return grad;
+  return grad.deep_copy();
+}
+
 AccumulateGrad::AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf)
     : Node("AccumulateGrad", {}, {leaf->shape}, nullptr, {leaf->dtype}), leaf_(leaf) {}
 
@@ -61,7 +67,7 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output, const GradM
   auto leaf = leaf_.lock();
   if (!leaf) return {};  // the tensor is gone; nobody can read its gradient
   if (!leaf->grad) {
-    leaf->grad = grad_output.deep_copy().impl_ptr();  // own buffer: grad_output may be shared
+    leaf->grad = kept_gradient(grad_output).impl_ptr();
   } else {
     // Like PyTorch: add in place only when nobody else holds the old gradient. A caller who kept
     // `x.grad()` (e.g. to carry it to another graph) must not see later backward passes change it.

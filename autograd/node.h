@@ -50,6 +50,11 @@ class Node {
 };
 
 // Adds the incoming gradient into a leaf tensor's .grad().
+// The first gradient a tensor keeps as its .grad(): `grad` itself when only the caller's handle
+// holds it and its storage (the usual case: no copy of a large gradient, as PyTorch's
+// AccumulateGrad steals it), else a copy, so a .grad() never shares memory with another tensor.
+Tensor kept_gradient(const Tensor& grad);
+
 class AccumulateGrad final : public Node {
  public:
   explicit AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf);

@@ -145,9 +145,48 @@ void max_pool2d_backward_impl(const T* dy, const std::int32_t* argmax, T* dx, co
   });
 }
 
+namespace {
+
+// Windows that tile the input (stride == pool, the usual 2x2/2) never share a cell, so every cell
+// is written exactly once, with value(k, idx, c) from its window k or 0 outside every window: one
+// pass over dx instead of zeroing it and then scattering into it.
+template <class T, class Value>
+void backward_disjoint(T* dx, const Pool2dGeometry& g, Value&& value) {
+  const std::int64_t C = g.inner, H = g.height, W = g.width, OH = g.out_height, OW = g.out_width;
+  parallel_for(0, g.outer * OH, grain_for(OW * g.pool_h * g.pool_w * C), [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t row = lo; row < hi; ++row) {
+      const std::int64_t o = row / OH, oh = row % OH;
+      const Span hs = window(oh, g.stride_h, g.pad_top, g.pool_h, H);
+      T* dxo = dx + o * H * W * C;
+      for (std::int64_t h = hs.begin; h < hs.end; ++h) {
+        for (std::int64_t ow = 0; ow < OW; ++ow) {
+          const Span ws = window(ow, g.stride_w, g.pad_left, g.pool_w, W);
+          for (std::int64_t w = ws.begin; w < ws.end; ++w) {
+            const auto idx = static_cast<std::int32_t>(h * W + w);
+            value(row * OW + ow, idx, hs, ws, dxo + idx * C);
+          }
+        }
+        // Columns past the last window ('valid' with a remainder) get no gradient.
+        const std::int64_t covered = window(OW - 1, g.stride_w, g.pad_left, g.pool_w, W).end;
+        std::fill(dxo + (h * W + covered) * C, dxo + (h + 1) * W * C, T(0));
+      }
+      if (oh == OH - 1) std::fill(dxo + hs.end * W * C, dxo + H * W * C, T(0));  // rows past the last window
+    }
+  });
+}
+
+}  // namespace
+
 template <class T>
 void max_pool2d_backward(const T* dy, const std::int32_t* argmax, T* dx, const Pool2dGeometry& g) {
-  if (g.inner == 1) max_pool2d_backward_impl<T, true>(dy, argmax, dx, g);
+  const std::int64_t C = g.inner;
+  if (g.stride_h == g.pool_h && g.stride_w == g.pool_w)
+    backward_disjoint(dx, g, [&](std::int64_t k, std::int32_t idx, Span, Span, T* __restrict dxc) {
+      const T* __restrict dyk = dy + k * C;
+      const std::int32_t* __restrict ak = argmax + k * C;
+      for (std::int64_t c = 0; c < C; ++c) dxc[c] = ak[c] == idx ? dyk[c] : T(0);
+    });
+  else if (g.inner == 1) max_pool2d_backward_impl<T, true>(dy, argmax, dx, g);
   else max_pool2d_backward_impl<T, false>(dy, argmax, dx, g);
 }
 
@@ -208,7 +247,14 @@ void avg_pool2d_backward_impl(const T* dy, T* dx, const Pool2dGeometry& g) {
 
 template <class T>
 void avg_pool2d_backward(const T* dy, T* dx, const Pool2dGeometry& g) {
-  if (g.inner == 1) avg_pool2d_backward_impl<T, true>(dy, dx, g);
+  const std::int64_t C = g.inner;
+  if (g.stride_h == g.pool_h && g.stride_w == g.pool_w)
+    backward_disjoint(dx, g, [&](std::int64_t k, std::int32_t, Span hs, Span ws, T* __restrict dxc) {
+      const T* __restrict dyk = dy + k * C;
+      const T inv = T(1) / static_cast<T>((hs.end - hs.begin) * (ws.end - ws.begin));
+      for (std::int64_t c = 0; c < C; ++c) dxc[c] = dyk[c] * inv;
+    });
+  else if (g.inner == 1) avg_pool2d_backward_impl<T, true>(dy, dx, g);
   else avg_pool2d_backward_impl<T, false>(dy, dx, g);
 }
 

@@ -1,4 +1,6 @@
 // The tape itself: ordering, accumulation, graph freeing, grad mode, errors.
+#include <set>
+
 #include "support/fixtures.h"
 
 using namespace minidl;
@@ -143,4 +145,20 @@ TEST_CASE("gradcheck reports a wrong backward", "[engine][gradcheck]") {
   REQUIRE(r.worst_element >= 0);
   REQUIRE_THROWS_WITH_ALL(gradcheck(wrong, {Tensor::ones({2}).set_requires_grad()}), std::invalid_argument,
                           "float64");
+}
+
+TEST_CASE("a kept gradient never shares memory with another tensor", "[engine]") {
+  // add's backward hands one gradient, here the caller's seed, to both inputs: the first gradient
+  // a leaf keeps is taken without a copy only when nothing else holds it.
+  Tensor a = Tensor::randn({3}).set_requires_grad(), b = Tensor::randn({3}).set_requires_grad();
+  Tensor seed = Tensor::ones({3});
+  Tensor y = a + b;
+  y.retain_grad();
+  y.backward(seed);
+  const std::set<const void*> buffers{a.grad().raw_data(), b.grad().raw_data(), y.grad().raw_data(), seed.raw_data()};
+  REQUIRE(buffers.size() == 4);
+  // Unshared: a product's gradient is fresh memory, kept as it is.
+  Tensor c = Tensor::randn({1000}).set_requires_grad();
+  (c * 2.0).sum().backward();
+  REQUIRE(c.grad().to_vector<float>() == std::vector<float>(1000, 2.0f));
 }

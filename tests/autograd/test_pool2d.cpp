@@ -70,6 +70,9 @@ TEST_CASE("pool2d gradchecks over layouts, paddings and strides", "[pool2d][grad
       {{2, 4, 4, 3}, {2, 2}, {2, 2}, "valid"}, {{1, 5, 7, 2}, {3, 2}, {1, 2}, "valid"},
       {{2, 5, 5, 2}, {3, 3}, {2, 2}, "same"},  {{1, 6, 5, 3}, {2, 3}, {1, 1}, "same"},
       {{1, 7, 4, 1}, {4, 2}, {3, 3}, "same"},  {{2, 3, 3, 2}, {1, 1}, {2, 2}, "valid"},
+      // Tiling windows (stride == pool): a 'valid' remainder row and column, and 'same' padding.
+      {{2, 5, 7, 2}, {2, 2}, {2, 2}, "valid"}, {{1, 5, 5, 3}, {2, 2}, {2, 2}, "same"},
+      {{1, 7, 6, 2}, {3, 2}, {3, 2}, "valid"},
   };
   std::uint64_t seed = 10;
   for (const auto& cfg : configs) {
