@@ -66,6 +66,36 @@ model = {"class_name": "Sequential", "config": {"name": "decoder", "layers": [
 put("layer_config", "model_0", bytes([3]) + json.dumps(model).encode())
 put("layer_config", "model_no_input", bytes([3]) + json.dumps({"class_name": "Sequential", "config": {"layers": model["config"]["layers"][1:3]}}).encode())
 
+
+def keras_tensor(name, shape, node=0):
+    return {"class_name": "__keras_tensor__",
+            "config": {"shape": shape, "dtype": "float32", "keras_history": [name, node, 0]}}
+
+
+def call(*args):
+    return [{"args": [args[0] if len(args) == 1 else list(args)], "kwargs": {}}]
+
+
+# A functional graph in Keras 3's format (two branches merged, one layer shared) and in tf.keras's.
+functional = {"class_name": "Functional", "config": {"name": "branches", "layers": [
+    dict(layer("InputLayer", batch_shape=[None, 4], dtype="float32", name="x"), name="x", inbound_nodes=[]),
+    dict(layer("Dense", name="a", units=3), name="a", inbound_nodes=call(keras_tensor("x", [None, 4]))),
+    dict(layer("Dense", name="b", units=3), name="b", inbound_nodes=call(keras_tensor("x", [None, 4]))),
+    dict(layer("Dense", name="s", units=3), name="s",
+         inbound_nodes=call(keras_tensor("a", [None, 3])) + call(keras_tensor("b", [None, 3]))),
+    dict(layer("Add", name="sum"), name="sum",
+         inbound_nodes=call(keras_tensor("s", [None, 3]), keras_tensor("s", [None, 3], 1))),
+    dict(layer("Concatenate", name="cat", axis=-1), name="cat",
+         inbound_nodes=call(keras_tensor("sum", [None, 3]), keras_tensor("a", [None, 3])))],
+    "input_layers": [["x", 0, 0]], "output_layers": [["cat", 0, 0]]}}
+put("layer_config", "functional_keras3", bytes([3]) + json.dumps(functional).encode())
+functional2 = {"class_name": "Functional", "config": {"name": "m", "layers": [
+    {"class_name": "InputLayer", "name": "in", "config": {"batch_input_shape": [None, 2], "name": "in"}, "inbound_nodes": []},
+    {"class_name": "Dense", "name": "d", "config": {"name": "d", "units": 2}, "inbound_nodes": [[["in", 0, 0, {}]]]},
+    {"class_name": "Multiply", "name": "m", "config": {"name": "m"}, "inbound_nodes": [[["d", 0, 0, {}], ["in", 0, 0, {}]]]}],
+    "input_layers": [["in", 0, 0]], "output_layers": [["m", 0, 0]]}}
+put("layer_config", "functional_keras2", bytes([3]) + json.dumps(functional2).encode())
+
 # Inputs the fuzzers once crashed on, kept so they stay fixed (tests/core/test_fuzz_regressions.cpp
 # replays every corpus file).
 put("safetensors", "regress_number_overflow",
