@@ -53,6 +53,14 @@ void require_list(const Layer& layer, std::size_t count) {
                            layer.name(), layer.class_name());
 }
 
+// inputs[0] op inputs[1] op ... from the left.
+template <class Op>
+Tensor fold(const std::vector<Tensor>& inputs, Op op) {
+  Tensor y = inputs[0];
+  for (std::size_t i = 1; i < inputs.size(); ++i) y = op(y, inputs[i]);
+  return y;
+}
+
 std::vector<Tensor> in_dtype(const std::vector<Tensor>& inputs, DType dtype) {
   std::vector<Tensor> out;
   for (const auto& t : inputs) out.push_back(t.dtype() == dtype ? t : t.to(dtype));
@@ -113,9 +121,7 @@ Tensor Merge::call_inputs(const std::vector<Tensor>& raw, bool) {
 }
 
 Tensor Add::merge(const std::vector<Tensor>& inputs) const {
-  Tensor y = inputs[0];
-  for (std::size_t i = 1; i < inputs.size(); ++i) y = y + inputs[i];
-  return y;
+  return fold(inputs, [](const Tensor& a, const Tensor& b) { return a + b; });
 }
 
 void Subtract::check_count(std::size_t count, const std::vector<Shape>& input_shapes) const {
@@ -127,27 +133,19 @@ void Subtract::check_count(std::size_t count, const std::vector<Shape>& input_sh
 Tensor Subtract::merge(const std::vector<Tensor>& inputs) const { return inputs[0] - inputs[1]; }
 
 Tensor Multiply::merge(const std::vector<Tensor>& inputs) const {
-  Tensor y = inputs[0];
-  for (std::size_t i = 1; i < inputs.size(); ++i) y = y * inputs[i];
-  return y;
+  return fold(inputs, [](const Tensor& a, const Tensor& b) { return a * b; });
 }
 
 Tensor Average::merge(const std::vector<Tensor>& inputs) const {
-  Tensor y = inputs[0];
-  for (std::size_t i = 1; i < inputs.size(); ++i) y = y + inputs[i];
-  return y / static_cast<double>(inputs.size());
+  return fold(inputs, [](const Tensor& a, const Tensor& b) { return a + b; }) / static_cast<double>(inputs.size());
 }
 
 Tensor Maximum::merge(const std::vector<Tensor>& inputs) const {
-  Tensor y = inputs[0];
-  for (std::size_t i = 1; i < inputs.size(); ++i) y = maximum(y, inputs[i]);
-  return y;
+  return fold(inputs, [](const Tensor& a, const Tensor& b) { return maximum(a, b); });
 }
 
 Tensor Minimum::merge(const std::vector<Tensor>& inputs) const {
-  Tensor y = inputs[0];
-  for (std::size_t i = 1; i < inputs.size(); ++i) y = minimum(y, inputs[i]);
-  return y;
+  return fold(inputs, [](const Tensor& a, const Tensor& b) { return minimum(a, b); });
 }
 
 // ---- Concatenate ----
