@@ -2,6 +2,7 @@
 // Shape: the extents of a tensor, row-major. Also the axis and broadcasting rules every op shares.
 #include <cstdint>
 #include <initializer_list>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,9 @@ std::vector<std::int64_t> normalize_axes(const std::vector<std::int64_t>& axes, 
                                          std::string_view arg = "axes");
 // NumPy broadcasting; throws std::invalid_argument naming `op` and both shapes on mismatch.
 Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op);
+
+// `std::cout << shape` prints what fmt prints: "(2, 3)".
+inline std::ostream& operator<<(std::ostream& os, const Shape& s) { return os << s.str(); }
 
 }  // namespace minidl
 

@@ -7,6 +7,7 @@
 // convenience and defined in autograd/; core itself never calls into autograd.
 #include <cstdint>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -144,6 +145,9 @@ class Tensor {
 void check_dtype(const Tensor& t, DType expected, std::string_view arg);
 // Throws std::invalid_argument when the two tensors' dtypes differ (names `op`).
 void check_same_dtype(const Tensor& a, const Tensor& b, std::string_view op);
+
+// `std::cout << t` prints what fmt prints (Tensor::str()).
+inline std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str(); }
 
 }  // namespace minidl
 

@@ -1,6 +1,24 @@
 #include "minidl/layers/container.h"
 
+#include "minidl/core/error.h"
+
 namespace minidl::layers {
+
+std::shared_ptr<Layer> Container::get_layer(const std::string& name) const {
+  std::string names;
+  for (const auto& l : layers_) {
+    if (l->name() == name) return l;
+    names += (names.empty() ? "" : ", ") + l->name();
+  }
+  throw_invalid_argument("No such layer: {}. Existing layers are: [{}].", name, names);
+}
+
+std::shared_ptr<Layer> Container::get_layer(std::size_t index) const {
+  if (index >= layers_.size())
+    throw_invalid_argument("Was asked to retrieve layer at index {} but model '{}' only has {} layers.", index, name(),
+                           layers_.size());
+  return layers_[index];
+}
 
 std::vector<VariablePtr> Container::weights() const {
   std::vector<VariablePtr> out;

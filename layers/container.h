@@ -14,6 +14,10 @@ class Container : public Layer {
  public:
   using Layer::Layer;
   const std::vector<std::shared_ptr<Layer>>& layers() const { return layers_; }
+  // Keras's model.get_layer(name) / get_layer(index=...): throws invalid_argument naming the
+  // existing layers when there is no such layer.
+  std::shared_ptr<Layer> get_layer(const std::string& name) const;
+  std::shared_ptr<Layer> get_layer(std::size_t index) const;
 
   std::vector<VariablePtr> weights() const override;
   std::vector<Tensor> losses() const override;

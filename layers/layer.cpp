@@ -99,6 +99,9 @@ void Layer::build(const Shape& input_shape) {
 }
 
 Tensor Layer::operator()(const Tensor& input, bool training) {
+  if (!input.defined())
+    throw_invalid_argument("layer '{}' ({}) was called on an undefined tensor (a default-constructed Tensor)", name_,
+                           class_name_);
   // Keras autocasts floating inputs to the layer's dtype.
   const Tensor x = input.dtype() == dtype_ ? input : input.to(dtype_);
   {

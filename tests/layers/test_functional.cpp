@@ -2,6 +2,8 @@
 // exactly what calling its layers by hand computes, pass float64 gradcheck through branches and
 // merges, share weights between calls of one layer, nest, print Keras's summary (widths worked
 // out from Keras's print_summary rules below) and reject malformed graphs.
+#include <sstream>
+
 #include "support/fixtures.h"
 
 using namespace minidl;
@@ -156,4 +158,21 @@ TEST_CASE("functional: malformed graphs and calls raise clear errors", "[layers]
   REQUIRE_THROWS_WITH_ALL(Input({.shape = Shape{3}, .batch_shape = Shape{-1, 3}}), std::invalid_argument,
                           "either batch_shape or shape");
   REQUIRE_THROWS_WITH_ALL(Input({0, 3}), std::invalid_argument, "positive or unknown", "(None, 0, 3)");
+}
+
+TEST_CASE("containers find their layers by name and index; tensors and shapes print with <<", "[layers][functional]") {
+  clear_session();
+  auto x = Input({2});
+  Functional model(x, Dense({.units = 3, .name = "head"})(x));
+  REQUIRE(model.get_layer("head")->class_name() == "Dense");
+  REQUIRE(model.get_layer(0)->class_name() == "InputLayer");
+  REQUIRE_THROWS_WITH_ALL(model.get_layer("tail"), std::invalid_argument, "No such layer: tail", "input_layer, head");
+  REQUIRE_THROWS_WITH_ALL(model.get_layer(5), std::invalid_argument, "index 5", "only has 2 layers");
+  Sequential stack({std::make_shared<Dense>(DenseOptions{.units = 1, .name = "only"})});
+  REQUIRE(stack.get_layer("only")->name() == "only");
+  REQUIRE_THROWS_WITH_ALL(model(Tensor()), std::invalid_argument, "'functional'", "undefined tensor");
+
+  std::ostringstream os;
+  os << Shape{2, 3} << " " << Tensor::from_vector(std::vector<float>{1.5f}, {1});
+  REQUIRE(os.str() == "(2, 3) tensor([1.5], shape=(1,), dtype=float32)");
 }
