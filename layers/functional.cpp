@@ -74,15 +74,20 @@ Functional::Functional(std::vector<KerasTensor> inputs, KerasTensor output, cons
     if (std::none_of(nodes_.begin(), nodes_.end(), [&](const auto& n) { return n == t.node(); })) nodes_.push_back(t.node());
   std::sort(nodes_.begin(), nodes_.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
 
+  // The graph as positions in nodes_, so a call looks nothing up.
   std::unordered_map<const Node*, std::size_t> position;
   for (std::size_t i = 0; i < nodes_.size(); ++i) position[nodes_[i].get()] = i;
+  for (const auto& t : inputs_) input_positions_.push_back(position.at(t.node().get()));
+  output_position_ = position.at(output_.node().get());
+  arg_positions_.resize(nodes_.size());
   last_use_.assign(nodes_.size(), nodes_.size());  // the output (and unused inputs) live to the end
   for (std::size_t i = 0; i < nodes_.size(); ++i)
     for (const auto& in : nodes_[i]->inputs) {
-      auto& last = last_use_[position.at(in.node().get())];
-      last = last == nodes_.size() ? i : std::max(last, i);
+      const std::size_t p = position.at(in.node().get());
+      arg_positions_[i].push_back(p);
+      last_use_[p] = last_use_[p] == nodes_.size() ? i : std::max(last_use_[p], i);
     }
-  last_use_[position.at(output_.node().get())] = nodes_.size();
+  last_use_[output_position_] = nodes_.size();
 
   std::set<const Layer*> seen;
   for (const auto& n : nodes_)
@@ -108,26 +113,19 @@ Tensor Functional::call_inputs(const std::vector<Tensor>& inputs, bool training)
   std::vector<Shape> shapes;
   for (const auto& t : inputs) shapes.push_back(t.shape());
   check_input_shapes(shapes);
-  std::unordered_map<const Node*, std::size_t> position;
-  for (std::size_t i = 0; i < nodes_.size(); ++i) position[nodes_[i].get()] = i;
   std::vector<Tensor> values(nodes_.size());
-  for (std::size_t i = 0; i < inputs_.size(); ++i) {
-    const Node* n = inputs_[i].node().get();
-    values[position.at(n)] = (*n->layer)(inputs[i], training);  // casts to the Input's dtype
-  }
+  for (std::size_t i = 0; i < inputs_.size(); ++i)  // an InputLayer checks and casts its tensor
+    values[input_positions_[i]] = (*inputs_[i].node()->layer)(inputs[i], training);
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    const Node& n = *nodes_[i];
-    if (n.inputs.empty()) continue;
+    if (arg_positions_[i].empty()) continue;
     std::vector<Tensor> args;
-    for (const auto& in : n.inputs) args.push_back(values[position.at(in.node().get())]);
-    values[i] = n.layer->call_inputs(args, training);
+    for (std::size_t p : arg_positions_[i]) args.push_back(values[p]);
+    values[i] = nodes_[i]->layer->call_inputs(args, training);
     // Drop what no later node reads, so inference does not hold every activation at once.
-    for (const auto& in : n.inputs) {
-      const std::size_t p = position.at(in.node().get());
+    for (std::size_t p : arg_positions_[i])
       if (last_use_[p] == i) values[p] = Tensor();
-    }
   }
-  return values[position.at(output_.node().get())];
+  return values[output_position_];
 }
 
 Shape Functional::compute_output_shape_for(const std::vector<Shape>& input_shapes) const {

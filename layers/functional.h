@@ -55,7 +55,10 @@ class Functional : public Container {
   std::vector<KerasTensor> inputs_;
   KerasTensor output_;
   std::vector<std::shared_ptr<const Node>> nodes_;  // every node the output depends on, by id
-  std::vector<std::size_t> last_use_;               // per node: index of the last node reading it
+  std::vector<std::vector<std::size_t>> arg_positions_;  // per node: where its inputs are in nodes_
+  std::vector<std::size_t> input_positions_;              // per model input: its node in nodes_
+  std::size_t output_position_ = 0;
+  std::vector<std::size_t> last_use_;  // per node: the last node reading it (nodes_.size(): kept)
 };
 
 }  // namespace minidl::layers

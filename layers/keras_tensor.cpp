@@ -80,6 +80,11 @@ Shape Layer::compute_output_shape_for(const std::vector<Shape>& input_shapes) co
   return compute_output_shape(input_shapes[0]);
 }
 
+void Layer::ensure_built(const Shape& input_shape) {
+  std::lock_guard<std::mutex> lock(*state_mutex_);
+  if (!built_) build(input_shape);
+}
+
 Shape Layer::build_for_inputs(const std::vector<Shape>& input_shapes) {
   if (input_shapes.size() == 1) {
     std::lock_guard<std::mutex> lock(*state_mutex_);

@@ -106,6 +106,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
                          const constraints::Constraint& constraint = {}, bool trainable = true);
   void set_activity_regularizer(regularizers::Regularizer r) { activity_regularizer_ = std::move(r); }
   const regularizers::Regularizer& activity_regularizer() const { return activity_regularizer_; }
+  // Builds once for `input_shape`, under the layer's lock (concurrent first calls build once).
+  void ensure_built(const Shape& input_shape);
   // Checks the input rank, with Keras's wording.
   void require_rank(const Shape& input_shape, std::int64_t rank) const;
   std::optional<Shape> built_input_shape_;

@@ -88,7 +88,7 @@ Shape Merge::compute_output_shape_for(const std::vector<Shape>& input_shapes) co
 
 Shape Merge::build_for_inputs(const std::vector<Shape>& input_shapes) {
   Shape out = compute_output_shape_for(input_shapes);
-  build(input_shapes[0]);  // no weights: marks the layer built
+  ensure_built(input_shapes[0]);  // no weights: marks the layer built
   return out;
 }
 
@@ -107,7 +107,7 @@ Tensor Merge::call_inputs(const std::vector<Tensor>& raw, bool) {
   std::vector<Shape> shapes;
   for (const auto& t : raw) shapes.push_back(t.shape());
   compute_output_shape_for(shapes);  // validates
-  if (!built()) build(shapes[0]);
+  ensure_built(shapes[0]);
   // Inputs of lower rank get axes right after the batch axis (Keras's expand_dims(x, 1)).
   std::int64_t rank = 0;
   for (const auto& t : raw) rank = std::max(rank, t.ndim());
@@ -183,7 +183,7 @@ Shape Concatenate::compute_output_shape_for(const std::vector<Shape>& shapes) co
 
 Shape Concatenate::build_for_inputs(const std::vector<Shape>& input_shapes) {
   Shape out = compute_output_shape_for(input_shapes);
-  build(input_shapes[0]);
+  ensure_built(input_shapes[0]);
   return out;
 }
 
@@ -201,7 +201,7 @@ Tensor Concatenate::call_inputs(const std::vector<Tensor>& raw, bool) {
   std::vector<Shape> shapes;
   for (const auto& t : raw) shapes.push_back(t.shape());
   compute_output_shape_for(shapes);
-  if (!built()) build(shapes[0]);
+  ensure_built(shapes[0]);
   return concat(in_dtype(raw, dtype()), axis_);
 }
 
