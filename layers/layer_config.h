@@ -6,7 +6,10 @@
 #include "minidl/core/error.h"
 #include "minidl/core/json_number.h"
 #include "minidl/layers/activation_arg.h"
+#include "minidl/layers/constraints.h"
+#include "minidl/layers/initializers.h"
 #include "minidl/layers/options.h"
+#include "minidl/layers/regularizers.h"
 
 namespace minidl::layers::config {
 
