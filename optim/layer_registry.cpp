@@ -217,6 +217,15 @@ Registry& registry() {
   return r;
 }
 
+// The live CustomObjectScopes of this thread, innermost last.
+thread_local std::vector<const std::map<std::string, LayerFactory>*> scopes;
+
+LayerFactory scoped_factory(const std::string& class_name) {
+  for (auto it = scopes.rbegin(); it != scopes.rend(); ++it)
+    if (auto f = (*it)->find(class_name); f != (*it)->end()) return f->second;
+  return {};
+}
+
 }  // namespace
 
 void register_layer(const std::string& class_name, LayerFactory factory) {
@@ -234,21 +243,36 @@ std::vector<std::string> registered_layers() {
   return out;
 }
 
+CustomObjectScope::CustomObjectScope(std::map<std::string, LayerFactory> factories) : factories_(std::move(factories)) {
+  for (const auto& [name, factory] : factories_)
+    if (name.empty() || !factory)
+      throw_invalid_argument("CustomObjectScope: needs class names and factories, received an empty {} for '{}'",
+                             name.empty() ? "name" : "factory", name);
+  scopes.push_back(&factories_);
+}
+
+CustomObjectScope::~CustomObjectScope() {
+  // Scopes are objects with automatic lifetime, so the innermost one ends first.
+  if (!scopes.empty() && scopes.back() == &factories_) scopes.pop_back();
+}
+
 std::shared_ptr<layers::Layer> layer_from_config(const nlohmann::json& serialized) {
   if (!serialized.is_object() || !serialized.contains("class_name") || !serialized["class_name"].is_string())
     throw_invalid_argument("layer_from_config: expected {{\"class_name\": ..., \"config\": {{...}}}}, received {}",
                            serialized.dump().substr(0, 200));
   const std::string cls = serialized["class_name"].get<std::string>();
-  LayerFactory factory;
-  {
+  LayerFactory factory = scoped_factory(cls);
+  if (!factory) {
     auto& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
     auto it = r.factories.find(cls);
     if (it == r.factories.end()) {
       std::string known;
       for (const auto& [k, v] : r.factories) known += (known.empty() ? "" : ", ") + k;
-      throw_invalid_argument("layer_from_config: unknown layer class '{}' (known: {}; add others with register_layer)",
-                             cls, known);
+      throw_invalid_argument(
+          "layer_from_config: unknown layer class '{}' (known: {}; add others with register_layer or a "
+          "CustomObjectScope)",
+          cls, known);
     }
     factory = it->second;
   }

@@ -1,7 +1,7 @@
 // What a user writes to add a layer of their own, end to end, through public headers only: an op
 // with its backward (autograd::binary_pointwise), checked with gradcheck; a Layer subclass with a
 // trainable weight; used in Sequential and functional models, trained by Model::fit, saved, and
-// loaded back once the class is registered. The README's "Your own layer" section is this file.
+// loaded back inside a CustomObjectScope or once the class is registered. The README's "Your own layer" section is this file.
 //
 // The layer is Snake (Ziyin et al., 2020, the periodic activation of audio decoders such as
 // BigVGAN): y = x + sin(a x)^2 / a with a learnable frequency a per channel.
@@ -146,7 +146,16 @@ TEST_CASE("custom layer: functional models and load_model after register_layer",
   // Not registered yet: the error names the class and the way out.
   REQUIRE_THROWS_WITH_ALL(optim::load_model(dir / "model.safetensors"), std::runtime_error,
                           "'Snake'", "register_layer");
-  optim::register_layer("Snake", [](const nlohmann::json& c) { return std::make_shared<Snake>(Snake::from_config(c)); });
+  const optim::LayerFactory factory = [](const nlohmann::json& c) { return std::make_shared<Snake>(Snake::from_config(c)); };
+  {
+    // Keras's CustomObjectScope: known while it lives, forgotten after.
+    optim::CustomObjectScope scope({{"Snake", factory}});
+    CHECK(optim::load_model(dir / "model.safetensors").to_json()["config"] == model.to_json()["config"]);
+  }
+  CHECK_THROWS_AS(optim::load_model(dir / "model.safetensors"), std::runtime_error);
+  REQUIRE_THROWS_WITH_ALL(optim::CustomObjectScope({{"Snake", optim::LayerFactory()}}), std::invalid_argument,
+                          "CustomObjectScope", "factory", "'Snake'");
+  optim::register_layer("Snake", factory);
   optim::Model loaded = optim::load_model(dir / "model.safetensors");
   CHECK(loaded.to_json()["config"] == model.to_json()["config"]);
   const Tensor expected = model.predict(xs), actual = loaded.predict(xs);
