@@ -8,8 +8,10 @@
 #include "minidl/layers/batch_normalization.h"
 #include "minidl/layers/conv2d.h"
 #include "minidl/layers/conv2d_transpose.h"
+#include "minidl/layers/cropping2d.h"
 #include "minidl/layers/dense.h"
 #include "minidl/layers/dropout.h"
+#include "minidl/layers/global_pooling2d.h"
 #include "minidl/layers/input_layer.h"
 #include "minidl/layers/layer_config.h"
 #include "minidl/layers/merge.h"
@@ -108,6 +110,15 @@ std::shared_ptr<layers::Layer> pooling(const json& c) {
   return share(Pool(o));
 }
 
+template <class Pool>
+std::shared_ptr<layers::Layer> global_pooling(const json& c) {
+  layers::GlobalPooling2DOptions o;
+  cfg::read_common(c, o);
+  if (c.contains("data_format") && !c["data_format"].is_null()) o.data_format = c["data_format"].get<std::string>();
+  o.keepdims = c.value("keepdims", o.keepdims);
+  return share(Pool(o));
+}
+
 std::shared_ptr<layers::Layer> flatten(const json& c) {
   layers::FlattenOptions o;
   cfg::read_common(c, o);
@@ -136,6 +147,14 @@ std::shared_ptr<layers::Layer> zero_padding(const json& c) {
   }
   o.data_format = c.value("data_format", o.data_format);
   return share(layers::ZeroPadding2D(o));
+}
+
+std::shared_ptr<layers::Layer> cropping(const json& c) {
+  layers::Cropping2DOptions o;
+  cfg::read_common(c, o);
+  if (c.contains("cropping")) o.cropping = layers::Cropping2DArg::from_config(c["cropping"]);
+  if (c.contains("data_format") && !c["data_format"].is_null()) o.data_format = c["data_format"].get<std::string>();
+  return share(layers::Cropping2D(o));
 }
 
 std::shared_ptr<layers::Layer> upsampling(const json& c) {
@@ -194,9 +213,12 @@ struct Registry {
       {"Dropout", dropout},
       {"MaxPooling2D", pooling<layers::MaxPooling2D>},
       {"AveragePooling2D", pooling<layers::AveragePooling2D>},
+      {"GlobalMaxPooling2D", global_pooling<layers::GlobalMaxPooling2D>},
+      {"GlobalAveragePooling2D", global_pooling<layers::GlobalAveragePooling2D>},
       {"Flatten", flatten},
       {"Reshape", reshape},
       {"ZeroPadding2D", zero_padding},
+      {"Cropping2D", cropping},
       {"UpSampling2D", upsampling},
       {"Activation", activation},
       {"LeakyReLU", leaky_relu},
