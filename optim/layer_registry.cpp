@@ -11,9 +11,11 @@
 #include "minidl/layers/cropping2d.h"
 #include "minidl/layers/dense.h"
 #include "minidl/layers/dropout.h"
+#include "minidl/layers/embedding.h"
 #include "minidl/layers/global_pooling2d.h"
 #include "minidl/layers/input_layer.h"
 #include "minidl/layers/layer_config.h"
+#include "minidl/layers/layer_normalization.h"
 #include "minidl/layers/merge.h"
 #include "minidl/layers/pooling2d.h"
 #include "minidl/layers/reshaping.h"
@@ -210,6 +212,8 @@ struct Registry {
       {"Conv2D", [](const json& c) { return share(layers::Conv2D::from_config(c)); }},
       {"Conv2DTranspose", [](const json& c) { return share(layers::Conv2DTranspose::from_config(c)); }},
       {"BatchNormalization", batch_normalization},
+      {"LayerNormalization", [](const json& c) { return share(layers::LayerNormalization::from_config(c)); }},
+      {"Embedding", [](const json& c) { return share(layers::Embedding::from_config(c)); }},
       {"Dropout", dropout},
       {"MaxPooling2D", pooling<layers::MaxPooling2D>},
       {"AveragePooling2D", pooling<layers::AveragePooling2D>},

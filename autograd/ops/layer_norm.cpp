@@ -1,0 +1,191 @@
+#include "minidl/autograd/ops/layer_norm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <numeric>
+
+#include "minidl/autograd/node.h"
+#include "minidl/autograd/ops/shape.h"
+#include "minidl/core/error.h"
+#include "minidl/core/parallel.h"
+
+namespace minidl {
+
+namespace {
+
+// Row statistics of the forward pass, kept for the backward.
+struct RowStats {
+  std::vector<double> mean, inv_std;  // inv_std = 1 / sqrt(var + epsilon)
+};
+
+void check_param(const Tensor& p, const char* name, const Tensor& x, const Shape& expected,
+                 const std::vector<std::int64_t>& axes) {
+  if (!p.defined()) return;
+  if (p.shape() != expected)
+    throw_invalid_argument("layer_norm: {} must have shape {} (the extents of axes [{}] of x of shape {}), received "
+                           "shape {}",
+                           name, expected, fmt::join(axes, ", "), x.shape(), p.shape());
+  if (p.dtype() != x.dtype())
+    throw_invalid_argument("layer_norm: {} must have x's dtype {}, received {}", name, x.dtype(), p.dtype());
+}
+
+// The rows are split in a fixed number of blocks (not one per thread) so that the per-block
+// partial sums of dgamma and dbeta, added in block order, do not depend on the thread count.
+constexpr std::int64_t kBlocks = 32;
+
+// Normalizes the rows of x viewed as (rows, n): the normalized axes are the trailing ones.
+// gamma and beta have param_shape, whose extents multiply to n.
+Tensor layer_norm_rows(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Shape& param_shape,
+                       double epsilon, bool rms) {
+  const std::int64_t n = param_shape.numel();
+  const std::int64_t rows = n > 0 ? x.numel() / n : 0;
+  auto stats = std::make_shared<RowStats>();
+  stats->mean.resize(static_cast<std::size_t>(rows));
+  stats->inv_std.resize(static_cast<std::size_t>(rows));
+  Tensor y = Tensor::empty(x.shape(), x.dtype());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    const T* pg = gamma.defined() ? gamma.data<T>() : nullptr;
+    const T* pb = beta.defined() ? beta.data<T>() : nullptr;
+    T* py = y.data<T>();
+    parallel_for(0, rows, std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(n, 1)),
+                 [&](std::int64_t r0, std::int64_t r1) {
+                   for (std::int64_t r = r0; r < r1; ++r) {
+                     const T* xr = px + r * n;
+                     T* yr = py + r * n;
+                     double s = 0.0;
+                     for (std::int64_t i = 0; i < n; ++i) s += static_cast<double>(xr[i]);
+                     const double mean = s / static_cast<double>(n);
+                     // Two passes: the centred sum of squares does not cancel catastrophically.
+                     double ss = 0.0;
+                     for (std::int64_t i = 0; i < n; ++i) {
+                       const double d = static_cast<double>(xr[i]) - mean;
+                       ss += d * d;
+                     }
+                     const double inv = 1.0 / std::sqrt(ss / static_cast<double>(n) + epsilon);
+                     stats->mean[static_cast<std::size_t>(r)] = mean;
+                     stats->inv_std[static_cast<std::size_t>(r)] = inv;
+                     const double shift = rms ? 0.0 : mean;
+                     for (std::int64_t i = 0; i < n; ++i) {
+                       double v = (static_cast<double>(xr[i]) - shift) * inv;
+                       if (pg) v *= static_cast<double>(pg[i]);
+                       if (pb) v += static_cast<double>(pb[i]);
+                       yr[i] = static_cast<T>(v);
+                     }
+                   }
+                 });
+  });
+
+  return autograd::record(
+      "layer_norm", {x, gamma, beta}, y,
+      [xs = autograd::saved(x), gs = autograd::saved(gamma), stats, param_shape, n, rows, rms](
+          const Tensor& g, const autograd::GradMask& needs) {
+        std::vector<Tensor> grads(3);
+        const bool want_params = needs[1] || needs[2];
+        const std::int64_t blocks = std::min(rows, kBlocks);
+        // Per block: sum over its rows of g * z (for dgamma) and of g (for dbeta).
+        std::vector<std::vector<double>> dgamma(static_cast<std::size_t>(want_params ? blocks : 0)),
+            dbeta(dgamma.size());
+        Tensor dx = needs[0] ? Tensor::empty(xs.shape(), g.dtype()) : Tensor();
+        dispatch(g.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* pg = g.data<T>();
+          const T* px = xs.data<T>();
+          const T* pgamma = gs.defined() ? gs.data<T>() : nullptr;
+          T* pdx = dx.defined() ? dx.data<T>() : nullptr;
+          parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
+            std::vector<double> a(static_cast<std::size_t>(n));
+            for (std::int64_t b = b0; b < b1; ++b) {
+              if (want_params) {
+                dgamma[static_cast<std::size_t>(b)].assign(static_cast<std::size_t>(n), 0.0);
+                dbeta[static_cast<std::size_t>(b)].assign(static_cast<std::size_t>(n), 0.0);
+              }
+              for (std::int64_t r = rows * b / blocks; r < rows * (b + 1) / blocks; ++r) {
+                const T* gr = pg + r * n;
+                const T* xr = px + r * n;
+                const double mean = stats->mean[static_cast<std::size_t>(r)];
+                const double inv = stats->inv_std[static_cast<std::size_t>(r)];
+                const double shift = rms ? 0.0 : mean;  // z = (x - shift) * inv is what gamma scales
+                if (want_params) {
+                  double* dgr = dgamma[static_cast<std::size_t>(b)].data();
+                  double* dbr = dbeta[static_cast<std::size_t>(b)].data();
+                  for (std::int64_t i = 0; i < n; ++i) {
+                    const double gi = static_cast<double>(gr[i]);
+                    dgr[i] += gi * (static_cast<double>(xr[i]) - shift) * inv;
+                    dbr[i] += gi;
+                  }
+                }
+                if (!pdx) continue;
+                // a = dL/dz. With xhat = (x - mean) * inv, dvar/dx = 2 (x - mean) / n and, without
+                // rms scaling, dmean/dx = 1 / n:
+                //   dx = inv * (a - mean(a) - xhat * mean(a * xhat))    (layer norm)
+                //   dx = inv * (a - xhat * mean(a * z)), z = x * inv      (rms scaling)
+                double sum_a = 0.0, sum_az = 0.0;
+                for (std::int64_t i = 0; i < n; ++i) {
+                  const double ai = static_cast<double>(gr[i]) * (pgamma ? static_cast<double>(pgamma[i]) : 1.0);
+                  a[static_cast<std::size_t>(i)] = ai;
+                  sum_a += ai;
+                  sum_az += ai * (static_cast<double>(xr[i]) - shift) * inv;
+                }
+                const double dn = static_cast<double>(n);
+                const double mean_a = rms ? 0.0 : sum_a / dn, mean_az = sum_az / dn;
+                T* dxr = pdx + r * n;
+                for (std::int64_t i = 0; i < n; ++i) {
+                  const double xhat = (static_cast<double>(xr[i]) - mean) * inv;
+                  dxr[i] = static_cast<T>(inv * (a[static_cast<std::size_t>(i)] - mean_a - xhat * mean_az));
+                }
+              }
+            }
+          });
+        });
+        if (needs[0]) grads[0] = dx;
+        auto total = [&](const std::vector<std::vector<double>>& partial) {
+          std::vector<double> sum(static_cast<std::size_t>(n), 0.0);
+          for (const auto& p : partial)
+            for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += p[i];
+          return Tensor::from_vector(sum, param_shape).to(g.dtype());
+        };
+        if (needs[1]) grads[1] = total(dgamma);
+        if (needs[2]) grads[2] = total(dbeta);
+        return grads;
+      });
+}
+
+}  // namespace
+
+Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const std::vector<std::int64_t>& axes,
+                  double epsilon, bool rms_scaling) {
+  if (!x.defined() || x.ndim() < 1)
+    throw_invalid_argument("layer_norm: x must have at least one axis, received shape {}",
+                           x.defined() ? x.shape().str() : std::string("(undefined)"));
+  if (axes.empty()) throw_invalid_argument("layer_norm: axes must name at least one axis, received axes=[]");
+  std::vector<std::int64_t> param_dims;
+  for (auto a : axes) param_dims.push_back(x.shape()[normalize_axis(a, x.ndim(), "layer_norm axis")]);
+  const std::vector<std::int64_t> sorted = normalize_axes(axes, x.ndim(), "layer_norm axes");
+  const Shape param_shape(param_dims);
+  check_param(gamma, "gamma", x, param_shape, axes);
+  check_param(beta, "beta", x, param_shape, axes);
+  if (rms_scaling && beta.defined())
+    throw_invalid_argument("layer_norm: rms_scaling takes no beta (Keras ignores center), received beta of shape {}",
+                           beta.shape());
+  if (!(epsilon >= 0.0)) throw_invalid_argument("layer_norm: epsilon must be >= 0, received epsilon={}", epsilon);
+
+  const auto k = static_cast<std::int64_t>(sorted.size());
+  bool trailing = true;
+  for (std::int64_t i = 0; i < k; ++i) trailing = trailing && sorted[static_cast<std::size_t>(i)] == x.ndim() - k + i;
+  if (trailing) return layer_norm_rows(x, gamma, beta, param_shape, epsilon, rms_scaling);
+
+  // Other axes: move the normalized ones to the end (in increasing order), normalize the rows, and
+  // move them back. permute is differentiable, so the tape carries the gradient through both moves.
+  std::vector<std::int64_t> order;
+  for (std::int64_t i = 0; i < x.ndim(); ++i)
+    if (!std::binary_search(sorted.begin(), sorted.end(), i)) order.push_back(i);
+  order.insert(order.end(), sorted.begin(), sorted.end());
+  std::vector<std::int64_t> inverse(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) inverse[static_cast<std::size_t>(order[i])] = static_cast<std::int64_t>(i);
+  return permute(layer_norm_rows(permute(x, order), gamma, beta, param_shape, epsilon, rms_scaling), inverse);
+}
+
+}  // namespace minidl

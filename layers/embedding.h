@@ -1,0 +1,42 @@
+#pragma once
+// Keras's Embedding: integer indices -> rows of the trainable `embeddings` matrix
+// (input_dim, output_dim); output shape input_shape + (output_dim,). minidl's tensors are float, so
+// the indices arrive as floats holding whole numbers (Keras casts its inputs to int32); like any
+// input they are first cast to the layer's dtype, which holds integers exactly up to 2^24 in
+// float32. Bad indices throw (see autograd/ops/gather.h).
+#include "minidl/layers/layer.h"
+
+namespace minidl::layers {
+
+struct EmbeddingOptions {
+  std::int64_t input_dim = 0;   // vocabulary size: indices lie in [0, input_dim)
+  std::int64_t output_dim = 0;  // size of each embedding vector
+  initializers::Initializer embeddings_initializer = "uniform";  // RandomUniform(-0.05, 0.05)
+  regularizers::Regularizer embeddings_regularizer{};
+  constraints::Constraint embeddings_constraint{};
+  // Kept in the config only: minidl has no masking, so index 0 is looked up like any other and no
+  // mask reaches later layers.
+  bool mask_zero = false;
+  regularizers::Regularizer activity_regularizer{};  // a base-Layer keyword argument in Keras 3
+  MINIDL_LAYER_COMMON_OPTIONS;
+};
+
+class Embedding : public Layer {
+ public:
+  MINIDL_SHAREABLE_LAYER(Embedding)
+  explicit Embedding(const EmbeddingOptions& options);
+  Shape compute_output_shape(const Shape& input_shape) const override;
+  nlohmann::json get_config() const override;
+  static Embedding from_config(const nlohmann::json& config);
+  const VariablePtr& embeddings() const { return embeddings_; }
+
+ protected:
+  void build_impl(const Shape& input_shape) override;
+  Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  EmbeddingOptions options_;
+  VariablePtr embeddings_;
+};
+
+}  // namespace minidl::layers
