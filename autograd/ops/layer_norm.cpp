@@ -30,6 +30,20 @@ void check_param(const Tensor& p, const char* name, const Tensor& x, const Shape
     throw_invalid_argument("layer_norm: {} must have x's dtype {}, received {}", name, x.dtype(), p.dtype());
 }
 
+// sum of f(i) for i in [0, n) in 8 independent double lanes: a single running sum is a chain of
+// dependent adds the compiler may not reorder (so it cannot vectorise it); fixed lanes can be, and
+// the order of additions, hence the result, stays the same on every run and thread count.
+template <class F>
+double lane_sum(std::int64_t n, F f) {
+  constexpr std::int64_t kLanes = 8;
+  double lane[kLanes] = {};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::int64_t j = 0; j < kLanes; ++j) lane[j] += f(i + j);
+  for (; i < n; ++i) lane[i % kLanes] += f(i);
+  return ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+}
+
 // The rows are split in a fixed number of blocks (not one per thread) so that the per-block
 // partial sums of dgamma and dbeta, added in block order, do not depend on the thread count.
 constexpr std::int64_t kBlocks = 32;
@@ -55,15 +69,13 @@ Tensor layer_norm_rows(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                    for (std::int64_t r = r0; r < r1; ++r) {
                      const T* xr = px + r * n;
                      T* yr = py + r * n;
-                     double s = 0.0;
-                     for (std::int64_t i = 0; i < n; ++i) s += static_cast<double>(xr[i]);
-                     const double mean = s / static_cast<double>(n);
+                     const double mean =
+                         lane_sum(n, [xr](std::int64_t i) { return static_cast<double>(xr[i]); }) / static_cast<double>(n);
                      // Two passes: the centred sum of squares does not cancel catastrophically.
-                     double ss = 0.0;
-                     for (std::int64_t i = 0; i < n; ++i) {
+                     const double ss = lane_sum(n, [xr, mean](std::int64_t i) {
                        const double d = static_cast<double>(xr[i]) - mean;
-                       ss += d * d;
-                     }
+                       return d * d;
+                     });
                      const double inv = 1.0 / std::sqrt(ss / static_cast<double>(n) + epsilon);
                      stats->mean[static_cast<std::size_t>(r)] = mean;
                      stats->inv_std[static_cast<std::size_t>(r)] = inv;
@@ -122,13 +134,13 @@ Tensor layer_norm_rows(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                 // rms scaling, dmean/dx = 1 / n:
                 //   dx = inv * (a - mean(a) - xhat * mean(a * xhat))    (layer norm)
                 //   dx = inv * (a - xhat * mean(a * z)), z = x * inv      (rms scaling)
-                double sum_a = 0.0, sum_az = 0.0;
-                for (std::int64_t i = 0; i < n; ++i) {
-                  const double ai = static_cast<double>(gr[i]) * (pgamma ? static_cast<double>(pgamma[i]) : 1.0);
-                  a[static_cast<std::size_t>(i)] = ai;
-                  sum_a += ai;
-                  sum_az += ai * (static_cast<double>(xr[i]) - shift) * inv;
-                }
+                for (std::int64_t i = 0; i < n; ++i)
+                  a[static_cast<std::size_t>(i)] = static_cast<double>(gr[i]) * (pgamma ? static_cast<double>(pgamma[i]) : 1.0);
+                const double* pa = a.data();
+                const double sum_a = lane_sum(n, [pa](std::int64_t i) { return pa[i]; });
+                const double sum_az = lane_sum(n, [pa, xr, shift, inv](std::int64_t i) {
+                  return pa[i] * (static_cast<double>(xr[i]) - shift) * inv;
+                });
                 const double dn = static_cast<double>(n);
                 const double mean_a = rms ? 0.0 : sum_a / dn, mean_az = sum_az / dn;
                 T* dxr = pdx + r * n;

@@ -1,0 +1,83 @@
+"""Side by side, in one run: minidl's layer_norm and gather (LayerNormalization, Embedding) against
+PyTorch's F.layer_norm and F.embedding.
+
+    /usr/bin/python3 bench/norm_embed_vs_torch.py [--build build] [--repeats 20]
+
+Runs bench_norm_embed (layer_norm over the last axis of (8192, 512) float32 with gamma and beta;
+gather of 64 x 128 ids from a (32000, 512) table, forward and forward+backward) and times the same
+calls in PyTorch with 1 and 2 threads, keeping PyTorch's better setting. Prints the markdown table
+for bench/README.md. Run it on an otherwise idle machine.
+"""
+import argparse
+import os
+import time
+
+import torch
+import torch.nn.functional as F
+
+from conv_vs_torch import run_json
+
+ROWS, WIDTH, VOCAB = 64 * 128, 512, 32000
+
+
+def layer_norm_case(backward):
+    x = torch.randn(ROWS, WIDTH, requires_grad=backward)
+    gamma = torch.ones(WIDTH, requires_grad=backward)
+    beta = torch.zeros(WIDTH, requires_grad=backward)
+    seed = torch.randn(ROWS, WIDTH)
+    return lambda: F.layer_norm(x, (WIDTH,), gamma, beta, eps=1e-3), seed, (x, gamma, beta)
+
+
+def gather_case(backward):
+    table = torch.randn(VOCAB, WIDTH, requires_grad=backward)
+    ids = torch.randint(0, VOCAB, (64, 128))
+    seed = torch.randn(64, 128, WIDTH)
+    return lambda: F.embedding(ids, table), seed, (table,)
+
+
+# bench_norm_embed's names -> (case, with backward?)
+CASES = {
+    "layer_norm/forward": (layer_norm_case, False),
+    "layer_norm/forward_backward": (layer_norm_case, True),
+    "gather/forward": (gather_case, False),
+    "gather/forward_backward": (gather_case, True),
+}
+
+
+def torch_ms(case, backward, threads, repeats):
+    torch.set_num_threads(threads)
+    run, seed, leaves = case(backward)
+    best = float("inf")
+    for i in range(repeats + 2):
+        for t in leaves:
+            t.grad = None
+        t0 = time.perf_counter()
+        y = run()
+        if backward:
+            y.backward(seed)
+        dt = time.perf_counter() - t0
+        if i >= 2:
+            best = min(best, dt)
+    return best * 1e3
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--repeats", type=int, default=20)
+    args = ap.parse_args()
+    ours = {b["run_name"].removesuffix("/real_time"): b["real_time"]
+            for b in run_json(os.path.join(args.build, "bench", "bench_norm_embed"), ".", 0.3)
+            if b.get("aggregate_name") == "median"}
+    print(f"torch {torch.__version__}; minidl build/bench/bench_norm_embed, medians of 3\n")
+    print("| pass | minidl ms | PyTorch ms (threads) | ratio |")
+    print("|---|---:|---:|---:|")
+    for name, (case, backward) in CASES.items():
+        t1 = torch_ms(case, backward, 1, args.repeats)
+        t2 = torch_ms(case, backward, 2, args.repeats)
+        tt, th = (t1, 1) if t1 < t2 else (t2, 2)
+        print(f"| {name} | {ours[name]:.2f} | {tt:.2f} ({th}) | {ours[name] / tt:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
