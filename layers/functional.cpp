@@ -97,8 +97,7 @@ Functional::Functional(std::vector<KerasTensor> inputs, KerasTensor output, cons
 }
 
 void Functional::check_input_shapes(const std::vector<Shape>& shapes) const {
-  if (shapes.size() != inputs_.size())
-    throw_invalid_argument("model '{}' expects {} input(s), received {}", name(), inputs_.size(), shapes.size());
+  check_input_count(shapes.size());
   for (std::size_t i = 0; i < shapes.size(); ++i)
     if (!compatible(inputs_[i].shape(), shapes[i]))
       throw_invalid_argument("model '{}': input {} ('{}') expects shape {}, received shape {}", name(), i,

@@ -10,6 +10,7 @@
 // It is itself a Layer (so optim::Model trains it and other graphs call it); layers() lists the
 // graph's layers in call order, InputLayers included, as Keras's model.layers.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ class Functional : public Container {
   const std::vector<KerasTensor>& inputs() const { return inputs_; }
   const KerasTensor& output() const { return output_; }
 
+  std::optional<std::size_t> expected_input_count() const override { return inputs_.size(); }
   Tensor call_inputs(const std::vector<Tensor>& inputs, bool training) override;
   Shape build_for_inputs(const std::vector<Shape>& input_shapes) override;
   Shape compute_output_shape_for(const std::vector<Shape>& input_shapes) const override;

@@ -74,9 +74,15 @@ std::shared_ptr<Layer> Layer::moved_to_shared() && {
       name_, class_name_, class_name_);
 }
 
+void Layer::check_input_count(std::size_t received) const {
+  const auto expected = expected_input_count();
+  if (expected && *expected != received)
+    throw_invalid_argument("Layer \"{}\" expects {} input(s), but it received {} input tensors.", name_, *expected,
+                           received);
+}
+
 Shape Layer::compute_output_shape_for(const std::vector<Shape>& input_shapes) const {
-  if (input_shapes.size() != 1)
-    throw_invalid_argument("layer '{}' ({}) takes one input, received {}", name_, class_name_, input_shapes.size());
+  check_input_count(input_shapes.size());
   return compute_output_shape(input_shapes[0]);
 }
 
@@ -95,8 +101,7 @@ Shape Layer::build_for_inputs(const std::vector<Shape>& input_shapes) {
 }
 
 Tensor Layer::call_inputs(const std::vector<Tensor>& inputs, bool training) {
-  if (inputs.size() != 1)
-    throw_invalid_argument("layer '{}' ({}) takes one input, received {}", name_, class_name_, inputs.size());
+  check_input_count(inputs.size());
   return (*this)(inputs[0], training);
 }
 

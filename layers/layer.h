@@ -52,6 +52,13 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual Tensor call_inputs(const std::vector<Tensor>& inputs, bool training);
   virtual Shape build_for_inputs(const std::vector<Shape>& input_shapes);
   virtual Shape compute_output_shape_for(const std::vector<Shape>& input_shapes) const;
+  // How many tensors one call takes (Keras's len(input_spec)): one for a plain layer, one per
+  // Input for a functional model, nullopt for merge layers (any list). A layer whose call_inputs
+  // takes several tensors overrides it too (optim::Model checks x against it).
+  virtual std::optional<std::size_t> expected_input_count() const { return std::size_t{1}; }
+  // Throws Keras's error if a call with `received` tensors cannot work:
+  // 'Layer "name" expects 2 input(s), but it received 1 input tensors.'
+  void check_input_count(std::size_t received) const;
   // A temporary layer called on KerasTensors moves itself into a shared_ptr of its own class
   // (MINIDL_SHAREABLE_LAYER below); a user layer without it must be made with std::make_shared.
   virtual std::shared_ptr<Layer> moved_to_shared() &&;

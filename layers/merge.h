@@ -2,6 +2,7 @@
 // Keras's merging layers, called on a list of tensors: Add, Subtract, Multiply, Average, Maximum,
 // Minimum (elementwise; inputs of lower rank get axes inserted after the batch axis, then NumPy
 // broadcasting, as Keras) and Concatenate (along one axis, other extents equal).
+#include <optional>
 #include <vector>
 
 #include "minidl/layers/layer.h"
@@ -19,6 +20,7 @@ class Merge : public Layer {
   Shape compute_output_shape_for(const std::vector<Shape>& input_shapes) const override;
   // A merge needs a list of inputs: the one-tensor forms throw.
   Shape compute_output_shape(const Shape& input_shape) const override;
+  std::optional<std::size_t> expected_input_count() const override { return std::nullopt; }
 
  protected:
   Merge(std::string class_name, const CommonOptions& common) : Layer(std::move(class_name), common) {}
@@ -93,6 +95,7 @@ class Concatenate : public Layer {
  public:
   MINIDL_SHAREABLE_LAYER(Concatenate)
   explicit Concatenate(const ConcatenateOptions& options = {});
+  std::optional<std::size_t> expected_input_count() const override { return std::nullopt; }
   Tensor call_inputs(const std::vector<Tensor>& inputs, bool training) override;
   Shape build_for_inputs(const std::vector<Shape>& input_shapes) override;
   Shape compute_output_shape_for(const std::vector<Shape>& input_shapes) const override;

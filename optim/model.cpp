@@ -35,22 +35,20 @@ Tensor rows(const Tensor& t, const std::vector<std::int64_t>& idx) {
 
 std::int64_t num_batches(std::int64_t n, std::int64_t batch_size) { return (n + batch_size - 1) / batch_size; }
 
-void check_data(std::string_view who, const Tensor& x, const Tensor& y, const Tensor& sample_weight,
-                std::int64_t batch_size) {
-  if (!x.defined() || x.ndim() < 1)
-    throw_invalid_argument("Model.{}: x must be a tensor with a batch axis, received {}", who,
-                           x.defined() ? fmt::format("shape {}", x.shape()) : std::string("an undefined tensor"));
-  if (!y.defined() || y.ndim() < 1)
-    throw_invalid_argument("Model.{}: y must be a tensor with a batch axis, received {}", who,
-                           y.defined() ? fmt::format("shape {}", y.shape()) : std::string("an undefined tensor"));
-  if (x.shape()[0] != y.shape()[0])
-    throw_invalid_argument("Model.{}: x and y must hold the same number of samples, received x of shape {} and y of "
-                           "shape {}",
-                           who, x.shape(), y.shape());
-  if (sample_weight.defined() && (sample_weight.ndim() < 1 || sample_weight.shape()[0] != x.shape()[0]))
-    throw_invalid_argument("Model.{}: sample_weight must hold one weight per sample ({}), received shape {}", who,
-                           x.shape()[0], sample_weight.shape());
-  if (batch_size < 1) throw_invalid_argument("Model.{}: batch_size must be >= 1, received batch_size={}", who, batch_size);
+// The shape with its batch extent unknown (-1), as Keras's build_config records it.
+Shape any_batch(const Shape& s) {
+  std::vector<std::int64_t> d = s.dims();
+  if (!d.empty()) d[0] = -1;
+  return Shape(d.begin(), d.end());
+}
+
+std::string shape_text(const Tensor& t) {
+  return t.defined() ? fmt::format("shape {}", t.shape()) : std::string("an undefined tensor");
+}
+
+// How errors name input i: "x" for a one-input model, "input i" otherwise.
+std::string input_name(const ModelInputs& x, std::size_t i) {
+  return x.size() == 1 ? std::string("x") : fmt::format("input {}", i);
 }
 
 // Keras's ProgbarLogger: "Epoch i/n" headers and one progress bar per epoch.
@@ -90,7 +88,7 @@ Model::Model(std::shared_ptr<layers::Layer> network) : network_(std::move(networ
   if (auto s = network_->declared_input_shape()) {
     std::vector<std::int64_t> d{-1};
     d.insert(d.end(), s->begin(), s->end());
-    input_shape_ = Shape(d.begin(), d.end());
+    input_shapes_.emplace_back(d.begin(), d.end());
   }
 }
 
@@ -115,24 +113,65 @@ void Model::compile(CompileOptions options) {
   metrics_resolved_ = false;
 }
 
-void Model::note_input(const Tensor& x) {
-  if (input_shape_) return;
-  std::vector<std::int64_t> d = x.shape().dims();
-  d[0] = -1;
-  input_shape_ = Shape(d.begin(), d.end());
+std::int64_t Model::check_inputs(std::string_view who, const ModelInputs& x, const Tensor& y) const {
+  if (x.size() == 0) throw_invalid_argument("Model.{}: x holds no input tensors", who);
+  network_->check_input_count(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (!x[i].defined() || x[i].ndim() < 1)
+      throw_invalid_argument("Model.{}: {} must be a tensor with a batch axis, received {}", who, input_name(x, i),
+                             shape_text(x[i]));
+  // Every input holds as many samples as y (as input 0 without y); the message names both.
+  const Tensor& ref = y.defined() ? y : x[0];
+  const std::string ref_name = y.defined() ? "y" : input_name(x, 0);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (x[i].shape()[0] != ref.shape()[0])
+      throw_invalid_argument("Model.{}: {} and {} must hold the same number of samples, received {} with {} samples "
+                             "(shape {}) and {} with {} samples (shape {})",
+                             who, input_name(x, i), ref_name, input_name(x, i), x[i].shape()[0], x[i].shape(),
+                             ref_name, ref.shape()[0], ref.shape());
+  return ref.shape()[0];
 }
 
-void Model::build(const Shape& input_shape) {
-  network_->build(input_shape);
-  std::vector<std::int64_t> d = input_shape.dims();
-  if (!d.empty()) d[0] = -1;
-  input_shape_ = Shape(d.begin(), d.end());
+void Model::check_data(std::string_view who, const ModelInputs& x, const Tensor& y, const Tensor& sample_weight,
+                       std::int64_t batch_size) const {
+  if (!y.defined() || y.ndim() < 1)
+    throw_invalid_argument("Model.{}: y must be a tensor with a batch axis, received {}", who, shape_text(y));
+  const std::int64_t n = check_inputs(who, x, y);
+  if (sample_weight.defined() && (sample_weight.ndim() < 1 || sample_weight.shape()[0] != n))
+    throw_invalid_argument("Model.{}: sample_weight must hold one weight per sample ({}), received shape {}", who, n,
+                           sample_weight.shape());
+  if (batch_size < 1) throw_invalid_argument("Model.{}: batch_size must be >= 1, received batch_size={}", who, batch_size);
 }
 
-Tensor Model::operator()(const Tensor& x, bool training) {
-  note_input(x);
-  return (*network_)(x, training);
+void Model::note_input(const ModelInputs& x) {
+  if (!input_shapes_.empty()) return;
+  for (const auto& t : x) input_shapes_.push_back(any_batch(t.shape()));
 }
+
+void Model::build(const std::vector<Shape>& input_shapes) {
+  network_->check_input_count(input_shapes.size());
+  // A one-input network builds through Layer::build (weights created); a multi-input functional
+  // model is built already and checks the shapes.
+  if (input_shapes.size() == 1) network_->build(input_shapes[0]);
+  else network_->build_for_inputs(input_shapes);
+  input_shapes_.clear();
+  for (const auto& s : input_shapes) input_shapes_.push_back(any_batch(s));
+}
+
+std::optional<Shape> Model::input_shape() const {
+  if (input_shapes_.size() > 1)
+    throw_invalid_argument("Model.input_shape: the model has {} inputs; use input_shapes()", input_shapes_.size());
+  if (input_shapes_.empty()) return std::nullopt;
+  return input_shapes_[0];
+}
+
+Tensor Model::call_network(const ModelInputs& x, bool training) {
+  Tensor y = x.size() == 1 ? (*network_)(x[0], training) : (*network_)(x.tensors(), training);
+  note_input(x);  // after the call: shapes the network rejected are not remembered
+  return y;
+}
+
+Tensor Model::operator()(const ModelInputs& x, bool training) { return call_network(x, training); }
 
 Tensor Model::total_loss(const Tensor& y, const Tensor& y_pred, const Tensor& sample_weight) const {
   if (!loss_)
@@ -181,9 +220,8 @@ Logs Model::metric_logs() const {
   return logs;
 }
 
-Logs Model::train_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
-  note_input(x);
-  Tensor y_pred = (*network_)(x, true);
+Logs Model::train_step(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight) {
+  Tensor y_pred = call_network(x, true);
   // Gathered after the call: an unbuilt network creates its weights in it.
   const auto variables = network_->trainable_weights();
   for (const auto& v : variables) v->value.zero_grad();
@@ -194,38 +232,38 @@ Logs Model::train_step(const Tensor& x, const Tensor& y, const Tensor& sample_we
   }
   {
     NoGradGuard no_grad;
-    loss_tracker_.update_value(loss.item(), static_cast<double>(x.shape()[0]));
+    loss_tracker_.update_value(loss.item(), static_cast<double>(y.shape()[0]));
     update_metrics(y, y_pred.detach(), sample_weight);
   }
   return metric_logs();
 }
 
-Logs Model::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
+Logs Model::train_on_batch(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight) {
   require_compiled("train_on_batch");
   check_data("train_on_batch", x, y, sample_weight, 1);
   reset_metrics();
   return train_step(x, y, sample_weight);
 }
 
-Logs Model::test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
+Logs Model::test_on_batch(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight) {
   require_compiled("test_on_batch");
   check_data("test_on_batch", x, y, sample_weight, 1);
-  return run_evaluation(x, y, sample_weight, x.shape()[0], 0, nullptr);
+  return run_evaluation(x, y, sample_weight, std::max<std::int64_t>(y.shape()[0], 1), 0, nullptr);
 }
 
-Logs Model::run_evaluation(const Tensor& x, const Tensor& y, const Tensor& sample_weight, std::int64_t batch_size,
+Logs Model::run_evaluation(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight, std::int64_t batch_size,
                            int verbose, std::ostream* out) {
   NoGradGuard no_grad;
-  note_input(x);
   reset_metrics();
-  const std::int64_t n = x.shape()[0];
+  const std::int64_t n = y.shape()[0];
   const std::int64_t steps = num_batches(n, batch_size);
   std::ostream& stream = out ? *out : std::cout;
   Progbar bar(steps, verbose, stream, is_terminal(stream));
   for (std::int64_t b = 0; b < steps; ++b) {
     const auto idx = range(b * batch_size, std::min(n, (b + 1) * batch_size));
-    const Tensor xb = rows(x, idx), yb = rows(y, idx), wb = rows(sample_weight, idx);
-    const Tensor y_pred = (*network_)(xb, false);
+    const ModelInputs xb = x.rows(idx);
+    const Tensor yb = rows(y, idx), wb = rows(sample_weight, idx);
+    const Tensor y_pred = call_network(xb, false);
     loss_tracker_.update_value(total_loss(yb, y_pred, wb).item(), static_cast<double>(idx.size()));
     update_metrics(yb, y_pred, wb);
     if (verbose == 1) bar.update(b + 1, metric_logs());
@@ -235,28 +273,25 @@ Logs Model::run_evaluation(const Tensor& x, const Tensor& y, const Tensor& sampl
   return logs;
 }
 
-Logs Model::evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& o) {
+Logs Model::evaluate(const ModelInputs& x, const Tensor& y, const EvaluateOptions& o) {
   require_compiled("evaluate");
   check_data("evaluate", x, y, o.sample_weight, o.batch_size);
   return run_evaluation(x, y, o.sample_weight, o.batch_size, o.verbose, o.output);
 }
 
-Tensor Model::predict(const Tensor& x, const PredictOptions& o) {
-  if (!x.defined() || x.ndim() < 1)
-    throw_invalid_argument("Model.predict: x must be a tensor with a batch axis");
+Tensor Model::predict(const ModelInputs& x, const PredictOptions& o) {
+  const std::int64_t n = check_inputs("predict", x, Tensor());
   if (o.batch_size < 1)
     throw_invalid_argument("Model.predict: batch_size must be >= 1, received batch_size={}", o.batch_size);
   NoGradGuard no_grad;
-  note_input(x);
-  const std::int64_t n = x.shape()[0];
   std::vector<Tensor> outputs;
   for (std::int64_t b = 0; b < num_batches(n, o.batch_size); ++b)
-    outputs.push_back((*network_)(rows(x, range(b * o.batch_size, std::min(n, (b + 1) * o.batch_size))), false));
-  if (outputs.empty()) throw_invalid_argument("Model.predict: x holds no samples (shape {})", x.shape());
+    outputs.push_back(call_network(x.rows(range(b * o.batch_size, std::min(n, (b + 1) * o.batch_size))), false));
+  if (outputs.empty()) throw_invalid_argument("Model.predict: x holds no samples (shape {})", x[0].shape());
   return outputs.size() == 1 ? outputs.front() : concat(outputs, 0);
 }
 
-History Model::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions& o) {
+History Model::fit(const ModelInputs& x_all, const Tensor& y_all, const FitOptions& o) {
   require_compiled("fit");
   check_data("fit", x_all, y_all, o.sample_weight, o.batch_size);
   if (o.epochs < 0) throw_invalid_argument("Model.fit: epochs must be >= 0, received epochs={}", o.epochs);
@@ -269,8 +304,9 @@ History Model::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions& o
                            o.validation_split);
 
   // Keras's train_validation_split: the last fraction, before shuffling; validation_data wins.
-  Tensor x = x_all, y = y_all, w = o.sample_weight, vx, vy, vw;
-  const std::int64_t total = x_all.shape()[0];
+  ModelInputs x = x_all, vx = std::vector<Tensor>{};
+  Tensor y = y_all, w = o.sample_weight, vy, vw;
+  const std::int64_t total = y_all.shape()[0];
   if (o.validation_data) {
     vx = o.validation_data->first;
     vy = o.validation_data->second;
@@ -282,10 +318,10 @@ History Model::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions& o
                              "both must be non-empty",
                              o.validation_split, split_at, total - split_at, total);
     const auto train_idx = range(0, split_at), val_idx = range(split_at, total);
-    x = rows(x_all, train_idx), y = rows(y_all, train_idx), w = rows(o.sample_weight, train_idx);
-    vx = rows(x_all, val_idx), vy = rows(y_all, val_idx), vw = rows(o.sample_weight, val_idx);
+    x = x_all.rows(train_idx), y = rows(y_all, train_idx), w = rows(o.sample_weight, train_idx);
+    vx = x_all.rows(val_idx), vy = rows(y_all, val_idx), vw = rows(o.sample_weight, val_idx);
   }
-  const std::int64_t n = x.shape()[0];
+  const std::int64_t n = y.shape()[0];
   if (n == 0) throw_invalid_argument("Model.fit: x holds no samples");
   const std::int64_t steps = num_batches(n, o.batch_size);
   const std::uint64_t seed = o.seed ? *o.seed : default_generator().next_u64();
@@ -317,12 +353,12 @@ History Model::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions& o
     for (std::size_t b = 0; b < batches.size(); ++b) {
       Logs batch_logs;
       for (auto& c : callbacks) c->on_train_batch_begin(static_cast<int>(b), batch_logs);
-      batch_logs = train_step(rows(x, batches[b]), rows(y, batches[b]), rows(w, batches[b]));
+      batch_logs = train_step(x.rows(batches[b]), rows(y, batches[b]), rows(w, batches[b]));
       for (auto& c : callbacks) c->on_train_batch_end(static_cast<int>(b), batch_logs);
       epoch_logs = batch_logs;
       if (stop_training) break;
     }
-    if (vx.defined()) {
+    if (vy.defined()) {
       const Logs val = run_evaluation(vx, vy, vw, o.batch_size, 0, nullptr);
       for (const auto& [k, v] : val) epoch_logs["val_" + k] = v;
     }
@@ -361,10 +397,15 @@ nlohmann::json Model::compile_config() const {
 
 nlohmann::json Model::to_json() const {
   nlohmann::json build = nullptr;
-  if (input_shape_) {
-    nlohmann::json shape = nlohmann::json::array();
-    for (auto d : input_shape_->dims()) shape.push_back(d < 0 ? nlohmann::json(nullptr) : nlohmann::json(d));
-    build = {{"input_shape", shape}};
+  if (!input_shapes_.empty()) {
+    // Keras 3: one shape for one input, a list of shapes for several.
+    nlohmann::json shapes = nlohmann::json::array();
+    for (const auto& s : input_shapes_) {
+      nlohmann::json shape = nlohmann::json::array();
+      for (auto d : s.dims()) shape.push_back(d < 0 ? nlohmann::json(nullptr) : nlohmann::json(d));
+      shapes.push_back(shape);
+    }
+    build = {{"input_shape", shapes.size() == 1 ? shapes[0] : shapes}};
   }
   return {{"module", "keras"},
           {"class_name", network_->class_name()},

@@ -6,6 +6,8 @@
 //    training=false; predict records no graph (NoGradGuard);
 //  - logged "loss" is the running mean of batch losses weighted by batch size (Keras's loss
 //    tracker), metrics are running over the epoch; evaluate reports the same over its batches;
+//  - x is one tensor per model input (ModelInputs: a Tensor, a vector or {x1, x2}); batches,
+//    shuffling and validation_split take the same samples of every input;
 //  - validation_split takes the LAST fraction of the samples, before any shuffling;
 //  - shuffling draws from a Generator seeded by (seed, epoch), so a run resumed at initial_epoch
 //    sees the same batches as an uninterrupted one.
@@ -27,6 +29,7 @@
 #include "minidl/optim/callbacks.h"
 #include "minidl/optim/losses.h"
 #include "minidl/optim/metrics.h"
+#include "minidl/optim/model_inputs.h"
 #include "minidl/optim/optimizer.h"
 
 namespace minidl::optim {
@@ -66,7 +69,7 @@ struct FitOptions {
   int verbose = 1;  // 0 silent, 1 progress bar, 2 one line per epoch
   std::vector<CallbackArg> callbacks{};
   double validation_split = 0.0;
-  std::optional<std::pair<Tensor, Tensor>> validation_data{};
+  std::optional<std::pair<ModelInputs, Tensor>> validation_data{};  // (x, y)
   bool shuffle = true;
   Tensor sample_weight{};  // one weight per sample (optional)
   int initial_epoch = 0;
@@ -104,18 +107,21 @@ class Model {
   void compile(CompileOptions options);
   bool compiled() const { return optimizer_ != nullptr; }
 
-  History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  // x: one tensor per model input, each holding as many samples as y.
+  History fit(const ModelInputs& x, const Tensor& y, const FitOptions& options = {});
   // {"loss": ..., metric names...}.
-  Logs evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& options = {});
-  Tensor predict(const Tensor& x, const PredictOptions& options = {});
+  Logs evaluate(const ModelInputs& x, const Tensor& y, const EvaluateOptions& options = {});
+  Tensor predict(const ModelInputs& x, const PredictOptions& options = {});
   // One optimizer step on one batch; returns that batch's loss and metrics (metrics reset first, as
   // tf.keras's reset_metrics=True).
-  Logs train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
-  Logs test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
+  Logs train_on_batch(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight = Tensor());
+  Logs test_on_batch(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight = Tensor());
   // Calls the layer (records the graph unless under NoGradGuard).
-  Tensor operator()(const Tensor& x, bool training = false);
-  // Builds the layer for inputs of `input_shape` (batch axis included, -1 for unknown).
-  void build(const Shape& input_shape);
+  Tensor operator()(const ModelInputs& x, bool training = false);
+  // Builds the layer for inputs of these shapes, one per model input (batch axis included, -1 for
+  // unknown).
+  void build(const Shape& input_shape) { build(std::vector<Shape>{input_shape}); }
+  void build(const std::vector<Shape>& input_shapes);
 
   layers::Layer& network() const { return *network_; }
   const std::shared_ptr<layers::Layer>& network_ptr() const { return network_; }
@@ -127,8 +133,11 @@ class Model {
   std::vector<VariablePtr> trainable_weights() const { return network_->trainable_weights(); }
   std::vector<Tensor> get_weights() const { return network_->get_weights(); }
   void set_weights(const std::vector<Tensor>& values) { network_->set_weights(values); }
-  // The input shape (batch axis -1) the model was built or called with, if known.
-  const std::optional<Shape>& input_shape() const { return input_shape_; }
+  // The input shapes (batch axis -1), one per model input, the model was built or called with;
+  // empty while unknown.
+  const std::vector<Shape>& input_shapes() const { return input_shapes_; }
+  // The same for a one-input model (nullopt while unknown); throws for a model with several inputs.
+  std::optional<Shape> input_shape() const;
   const History& history() const { return history_; }
 
   // Keras's get_config() of the network wrapped as {"module", "class_name", "config", ...} plus
@@ -152,10 +161,18 @@ class Model {
   void reset_metrics();
   Logs metric_logs() const;
   void require_compiled(std::string_view who) const;
-  void note_input(const Tensor& x);
-  Logs run_evaluation(const Tensor& x, const Tensor& y, const Tensor& sample_weight, std::int64_t batch_size,
+  void note_input(const ModelInputs& x);
+  // x checked against the network's input count and every input against y's number of samples
+  // (input 0's without y); returns that number.
+  std::int64_t check_inputs(std::string_view who, const ModelInputs& x, const Tensor& y) const;
+  void check_data(std::string_view who, const ModelInputs& x, const Tensor& y, const Tensor& sample_weight,
+                  std::int64_t batch_size) const;
+  // One tensor goes through Layer::operator()(Tensor) (build, autocast, activity loss), a list
+  // through the list overload.
+  Tensor call_network(const ModelInputs& x, bool training);
+  Logs run_evaluation(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight, std::int64_t batch_size,
                       int verbose, std::ostream* out);
-  Logs train_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight);
+  Logs train_step(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight);
 
   std::shared_ptr<layers::Layer> network_;
   std::shared_ptr<Optimizer> optimizer_;
@@ -164,7 +181,7 @@ class Model {
   std::vector<::minidl::metrics::MetricPtr> metrics_;
   bool metrics_resolved_ = false;
   ::minidl::metrics::Mean loss_tracker_{"loss"};
-  std::optional<Shape> input_shape_;
+  std::vector<Shape> input_shapes_;
   History history_;
 };
 

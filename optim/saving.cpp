@@ -3,6 +3,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "minidl/core/error.h"
 #include "minidl/core/io/file_util.h"
@@ -110,6 +111,21 @@ void restore_rng_states(layers::Layer& network, const std::string& text, const s
   network.set_rng_states(saved.get<std::map<std::string, std::string>>());
 }
 
+// build_config's "input_shape": one shape ([null, 3]) or, for several inputs, a list of shapes
+// ([[null, 3], [null, 5]]), as Keras 3 writes them.
+std::vector<Shape> build_shapes(const nlohmann::json& input_shape) {
+  if (!input_shape.is_array()) throw_invalid_argument("build_config.input_shape is not a list");
+  const bool several = !input_shape.empty() && input_shape[0].is_array();
+  std::vector<Shape> shapes;
+  for (const auto& one : several ? input_shape : nlohmann::json::array({input_shape})) {
+    if (!one.is_array()) throw_invalid_argument("build_config.input_shape mixes shapes and extents: {}", input_shape.dump());
+    std::vector<std::int64_t> d;
+    for (const auto& v : one) d.push_back(v.is_null() ? -1 : json_int(v, "build_config.input_shape"));
+    shapes.emplace_back(d.begin(), d.end());
+  }
+  return shapes;
+}
+
 }  // namespace
 
 std::filesystem::path model_file(const std::filesystem::path& path) {
@@ -175,11 +191,8 @@ Model load_model(const std::filesystem::path& path, const LoadModelOptions& opti
     if (!config.is_object()) throw_invalid_argument("the config is not a JSON object");
     Model model(layer_from_config(config));
     const nlohmann::json build = config.value("build_config", nlohmann::json());
-    if (build.is_object() && build.contains("input_shape") && !model.network().built()) {
-      std::vector<std::int64_t> d;
-      for (const auto& v : build["input_shape"]) d.push_back(v.is_null() ? -1 : json_int(v, "build_config.input_shape"));
-      model.build(Shape(d.begin(), d.end()));
-    }
+    if (build.is_object() && build.contains("input_shape") && !model.network().built())
+      model.build(build_shapes(build["input_shape"]));
     io::NamedTensors weights;
     std::vector<std::pair<std::string, Tensor>> state;
     const std::string prefix = kOptimizerPrefix;

@@ -146,7 +146,7 @@ TEST_CASE("functional: malformed graphs and calls raise clear errors", "[layers]
   Functional model(x, h);
   REQUIRE_THROWS_WITH_ALL(model(Tensor::zeros({2, 4})), std::invalid_argument, "expects shape (None, 3)", "(2, 4)");
   REQUIRE_THROWS_WITH_ALL(model({Tensor::zeros({2, 3}), Tensor::zeros({2, 3})}), std::invalid_argument,
-                          "expects 1 input(s), received 2");
+                          "Layer \"", "\" expects 1 input(s), but it received 2 input tensors.");
   // Symbolic shapes are checked when the graph is recorded.
   REQUIRE_THROWS_WITH_ALL(Add()({Dense({.units = 2})(x), Dense({.units = 3})(x)}), std::invalid_argument,
                           "incompatible shapes", "(2,)", "(3,)");
