@@ -1,5 +1,7 @@
 #include "minidl/layers/container.h"
 
+#include <cstdio>
+
 #include "minidl/core/error.h"
 
 namespace minidl::layers {
@@ -59,5 +61,11 @@ std::map<std::string, std::string> Container::rng_states() const {
 void Container::set_rng_states(const std::map<std::string, std::string>& states) {
   for (auto& l : layers_) l->set_rng_states(states);
 }
+
+std::string Container::summary_string(const std::optional<OptimizerParams>& optimizer) const {
+  return render_summary(*this, summary_table(), optimizer);
+}
+
+void Container::summary() const { std::fputs(summary_string().c_str(), stdout); }
 
 }  // namespace minidl::layers

@@ -3,10 +3,12 @@
 // paths and random states are those of its sublayers, each counted once and in order.
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "minidl/layers/layer.h"
+#include "minidl/layers/summary.h"
 
 namespace minidl::layers {
 
@@ -19,6 +21,11 @@ class Container : public Layer {
   std::shared_ptr<Layer> get_layer(const std::string& name) const;
   std::shared_ptr<Layer> get_layer(std::size_t index) const;
 
+  // Keras's model.summary() (layers/summary.h): the table of sublayers, then the totals, and the
+  // optimizer's line when optim::Model::summary passes its variables.
+  std::string summary_string(const std::optional<OptimizerParams>& optimizer = std::nullopt) const;
+  void summary() const;
+
   std::vector<VariablePtr> weights() const override;
   std::vector<Tensor> losses() const override;
   void set_trainable(bool trainable) override;
@@ -27,6 +34,9 @@ class Container : public Layer {
   void set_rng_states(const std::map<std::string, std::string>& states) override;
 
  protected:
+  // The summary's columns and one row per sublayer.
+  virtual SummaryTable summary_table() const = 0;
+
   std::vector<std::shared_ptr<Layer>> layers_;
 };
 

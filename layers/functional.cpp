@@ -196,7 +196,7 @@ nlohmann::json Functional::get_config() const {
   return config;
 }
 
-std::string Functional::summary_string() const {
+SummaryTable Functional::summary_table() const {
   // Keras prints the plain three columns when the graph is a chain: no node with several inputs
   // and no layer called twice.
   std::set<const Layer*> called;
@@ -216,9 +216,7 @@ std::string Functional::summary_string() const {
     if (!chain) row.push_back(connected.empty() ? "-" : connected);
     rows.push_back(std::move(row));
   }
-  return render_summary(*this, chain ? sequential_summary_columns() : graph_summary_columns(), rows);
+  return {chain ? sequential_summary_columns() : graph_summary_columns(), rows};
 }
-
-void Functional::summary() const { std::fputs(summary_string().c_str(), stdout); }
 
 }  // namespace minidl::layers

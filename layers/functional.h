@@ -41,11 +41,9 @@ class Functional : public Container {
   // Keras's functional config: layers with their inbound nodes, input_layers, output_layers.
   nlohmann::json get_config() const override;
 
-  // Keras's summary: with a "Connected to" column unless the graph is a plain chain.
-  std::string summary_string() const;
-  void summary() const;
-
  protected:
+  // Keras's summary: with a "Connected to" column unless the graph is a plain chain.
+  SummaryTable summary_table() const override;
   void check_input(const Shape& input_shape) const override;
   Tensor call(const Tensor& x, bool training) override;
 

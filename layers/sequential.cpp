@@ -93,7 +93,7 @@ nlohmann::json Sequential::get_config() const {
   return config;
 }
 
-std::string Sequential::summary_string() const {
+SummaryTable Sequential::summary_table() const {
   std::vector<std::vector<std::string>> rows;
   std::optional<Shape> shape;
   if (auto in = input_shape_without_batch()) shape = with_batch(*in);
@@ -106,9 +106,7 @@ std::string Sequential::summary_string() const {
     }
     rows.push_back({fmt::format("{} ({})", l->name(), l->class_name()), out, param_count_cell(*l)});
   }
-  return render_summary(*this, sequential_summary_columns(), rows);
+  return {sequential_summary_columns(), rows};
 }
-
-void Sequential::summary() const { std::fputs(summary_string().c_str(), stdout); }
 
 }  // namespace minidl::layers

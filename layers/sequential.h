@@ -33,12 +33,9 @@ class Sequential : public Container {
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;
 
-  // Keras's summary table: layer (type), output shape, parameter count, then the totals; the layout
-  // Keras uses without a terminal (76 columns), long cells wrapped as rich wraps them.
-  std::string summary_string() const;
-  void summary() const;
-
  protected:
+  // Keras's summary columns: layer (type), output shape, parameter count.
+  SummaryTable summary_table() const override;
   void build_impl(const Shape& input_shape) override;
   Tensor call(const Tensor& x, bool training) override;
 

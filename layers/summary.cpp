@@ -122,8 +122,9 @@ std::string param_count_cell(const Layer& layer) {
   return layer.built() ? with_commas(layer.count_params()) : "0 (unbuilt)";
 }
 
-std::string render_summary(const Layer& model, const std::vector<SummaryColumn>& columns,
-                           const std::vector<std::vector<std::string>>& rows) {
+std::string render_summary(const Layer& model, const SummaryTable& table, const std::optional<OptimizerParams>& optimizer) {
+  const auto& columns = table.columns;
+  const auto& rows = table.rows;
   std::string s = fmt::format("Model: \"{}\"\n", model.name());
   s += rule(columns, "┏", "━", "┳", "┓");
   s += "┃";
@@ -150,12 +151,16 @@ std::string render_summary(const Layer& model, const std::vector<SummaryColumn>&
   for (const auto& v : model.trainable_weights()) trainable_count += v->value.numel();
   for (const auto& v : model.non_trainable_weights()) non_trainable_count += v->value.numel();
   const double elem = static_cast<double>(dtype_size(model.dtype()));
-  const std::int64_t total = trainable_count + non_trainable_count;
-  s += fmt::format(" Total params: {} ({})\n", with_commas(total), readable_bytes(static_cast<double>(total) * elem));
+  const std::int64_t total = trainable_count + non_trainable_count + (optimizer ? optimizer->count : 0);
+  const double total_bytes =
+      static_cast<double>(trainable_count + non_trainable_count) * elem + (optimizer ? optimizer->bytes : 0.0);
+  s += fmt::format(" Total params: {} ({})\n", with_commas(total), readable_bytes(total_bytes));
   s += fmt::format(" Trainable params: {} ({})\n", with_commas(trainable_count),
                    readable_bytes(static_cast<double>(trainable_count) * elem));
   s += fmt::format(" Non-trainable params: {} ({})\n", with_commas(non_trainable_count),
                    readable_bytes(static_cast<double>(non_trainable_count) * elem));
+  if (optimizer)
+    s += fmt::format(" Optimizer params: {} ({})\n", with_commas(optimizer->count), readable_bytes(optimizer->bytes));
   return s;
 }
 

@@ -2,6 +2,7 @@
 // Keras's model.summary() table, as Keras prints it without a terminal: rich's box table, 76
 // columns wide, long cells wrapped at spaces, then the parameter totals.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,9 +22,21 @@ struct SummaryColumn {
 std::vector<SummaryColumn> sequential_summary_columns();
 std::vector<SummaryColumn> graph_summary_columns();
 
-// The model's name, the table of `rows` (one cell per column), then the totals of its weights.
-std::string render_summary(const Layer& model, const std::vector<SummaryColumn>& columns,
-                           const std::vector<std::vector<std::string>>& rows);
+struct SummaryTable {
+  std::vector<SummaryColumn> columns;
+  std::vector<std::vector<std::string>> rows;  // one cell per column
+};
+
+// The optimizer's variables, for Keras's " Optimizer params:" line (shown once a compiled model's
+// optimizer has created them; they count in the total too).
+struct OptimizerParams {
+  std::int64_t count = 0;
+  double bytes = 0.0;
+};
+
+// The model's name, the table, then the totals of its weights (and of the optimizer's).
+std::string render_summary(const Layer& model, const SummaryTable& table,
+                           const std::optional<OptimizerParams>& optimizer = std::nullopt);
 // The parameter-count cell: "1,234", or "0 (unbuilt)".
 std::string param_count_cell(const Layer& layer);
 

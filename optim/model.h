@@ -140,6 +140,12 @@ class Model {
   std::optional<Shape> input_shape() const;
   const History& history() const { return history_; }
 
+  // Keras's model.summary() (model_summary.cpp): the network's table and totals, plus the
+  // " Optimizer params" line once the compiled optimizer has created its variables (after the first
+  // training step), which Keras also counts in the total.
+  std::string summary_string() const;
+  void summary() const;
+
   // Keras's get_config() of the network wrapped as {"module", "class_name", "config", ...} plus
   // "build_config" and "compile_config" (optimizer serialized, loss, metrics).
   nlohmann::json to_json() const;

@@ -189,6 +189,7 @@ Model load_model(const std::filesystem::path& path, const LoadModelOptions& opti
   }
   try {
     if (!config.is_object()) throw_invalid_argument("the config is not a JSON object");
+    const CustomObjectScope custom_objects(options.custom_objects);
     Model model(layer_from_config(config));
     const nlohmann::json build = config.value("build_config", nlohmann::json());
     if (build.is_object() && build.contains("input_shape") && !model.network().built())

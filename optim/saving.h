@@ -16,13 +16,18 @@
 // restores the generators, re-creates the compiled optimizer and restores its state, so training
 // resumes exactly.
 #include <filesystem>
+#include <map>
+#include <string>
 
+#include "minidl/optim/layer_registry.h"
 #include "minidl/optim/model.h"
 
 namespace minidl::optim {
 
 struct LoadModelOptions {
   bool compile = true;  // false: architecture and weights only (call compile() yourself)
+  // Keras's custom_objects: layer classes known for this load only (a CustomObjectScope around it).
+  std::map<std::string, LayerFactory> custom_objects{};
 };
 
 Model load_model(const std::filesystem::path& path, const LoadModelOptions& options = {});

@@ -153,6 +153,10 @@ TEST_CASE("custom layer: functional models and load_model after register_layer",
     CHECK(optim::load_model(dir / "model.safetensors").to_json()["config"] == model.to_json()["config"]);
   }
   CHECK_THROWS_AS(optim::load_model(dir / "model.safetensors"), std::runtime_error);
+  // Keras's load_model(path, custom_objects={...}).
+  CHECK(optim::load_model(dir / "model.safetensors", {.custom_objects = {{"Snake", factory}}}).to_json()["config"] ==
+        model.to_json()["config"]);
+  CHECK_THROWS_AS(optim::load_model(dir / "model.safetensors"), std::runtime_error);
   REQUIRE_THROWS_WITH_ALL(optim::CustomObjectScope({{"Snake", optim::LayerFactory()}}), std::invalid_argument,
                           "CustomObjectScope", "factory", "'Snake'");
   optim::register_layer("Snake", factory);
