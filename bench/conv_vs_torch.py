@@ -28,28 +28,41 @@ def flops(n, cin, h, w, cout, k, s):
     return 3 * 2.0 * n * h * w * cin * k * k * cout  # forward + two backward products
 
 
+def best_ms(step, leaves, repeats):
+    """The best time of step() over `repeats` runs after two warm-ups, the leaves' grads cleared first."""
+    best = float("inf")
+    for i in range(repeats + 2):
+        for t in leaves:
+            t.grad = None
+        t0 = time.perf_counter()
+        step()
+        dt = time.perf_counter() - t0
+        if i >= 2:
+            best = min(best, dt)
+    return best * 1e3
+
+
+def best_threads(time_with):
+    """PyTorch's better setting: (ms, threads) of time_with(threads) for 1 and 2 threads."""
+    results = []
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        results.append((time_with(threads), threads))
+    return min(results)
+
+
 def torch_ms(shape, threads, repeats):
     n, cin, h, w, cout, k, s = shape
-    torch.set_num_threads(threads)
     pad = (k - s + 1) // 2
     out_pad = 2 * pad - (k - s)
     x = torch.randn(n, cin, h, w, requires_grad=True)
     wt = torch.randn(cin, cout, k, k, requires_grad=True)
     b = torch.zeros(cout, requires_grad=True)
-    seed = None
-    best = float("inf")
-    for i in range(repeats + 2):
-        x.grad = wt.grad = b.grad = None
-        t0 = time.perf_counter()
-        y = F.conv_transpose2d(x, wt, b, stride=s, padding=pad, output_padding=out_pad)
-        if seed is None:
-            assert y.shape[2] == h * s, (shape, y.shape)
-            seed = torch.ones_like(y)
-        y.backward(seed)
-        dt = time.perf_counter() - t0
-        if i >= 2:
-            best = min(best, dt)
-    return best * 1e3
+    y = F.conv_transpose2d(x, wt, b, stride=s, padding=pad, output_padding=out_pad)
+    assert y.shape[2] == h * s, (shape, y.shape)
+    seed = torch.ones_like(y)
+    return best_ms(lambda: F.conv_transpose2d(x, wt, b, stride=s, padding=pad, output_padding=out_pad).backward(seed),
+                   (x, wt, b), repeats)
 
 
 def run_json(binary, bench_filter, min_time):
@@ -83,8 +96,7 @@ def main():
     print("| shape (N,C,H,W)->C_out k s | minidl ms | PyTorch ms (threads) | ratio | minidl GFLOP/s | % of sgemm |")
     print("|---|---:|---:|---:|---:|---:|")
     for i, shape in enumerate(SHAPES):
-        t1, t2 = torch_ms(shape, 1, args.repeats), torch_ms(shape, 2, args.repeats)
-        tt, th = (t1, 1) if t1 < t2 else (t2, 2)
+        tt, th = best_threads(lambda threads: torch_ms(shape, threads, args.repeats))
         gf = flops(*shape) / (ours[i] * 1e-3) / 1e9
         n, cin, h, w, cout, k, s = shape
         print(f"| ({n},{cin},{h},{w})->{cout} k{k} s{s} | {ours[i]:.1f} | {tt:.1f} ({th}) | {ours[i] / tt:.2f} | "

@@ -10,12 +10,11 @@ for bench/README.md. Run it on an otherwise idle machine.
 """
 import argparse
 import os
-import time
 
 import torch
 import torch.nn.functional as F
 
-from conv_vs_torch import run_json
+from conv_vs_torch import best_ms, best_threads, run_json
 
 ROWS, WIDTH, VOCAB = 64 * 128, 512, 32000
 
@@ -44,21 +43,9 @@ CASES = {
 }
 
 
-def torch_ms(case, backward, threads, repeats):
-    torch.set_num_threads(threads)
+def torch_ms(case, backward, repeats):
     run, seed, leaves = case(backward)
-    best = float("inf")
-    for i in range(repeats + 2):
-        for t in leaves:
-            t.grad = None
-        t0 = time.perf_counter()
-        y = run()
-        if backward:
-            y.backward(seed)
-        dt = time.perf_counter() - t0
-        if i >= 2:
-            best = min(best, dt)
-    return best * 1e3
+    return best_ms(lambda: run().backward(seed) if backward else run(), leaves, repeats)
 
 
 def main():
@@ -73,9 +60,7 @@ def main():
     print("| pass | minidl ms | PyTorch ms (threads) | ratio |")
     print("|---|---:|---:|---:|")
     for name, (case, backward) in CASES.items():
-        t1 = torch_ms(case, backward, 1, args.repeats)
-        t2 = torch_ms(case, backward, 2, args.repeats)
-        tt, th = (t1, 1) if t1 < t2 else (t2, 2)
+        tt, th = best_threads(lambda threads: torch_ms(case, backward, args.repeats))
         print(f"| {name} | {ours[name]:.2f} | {tt:.2f} ({th}) | {ours[name] / tt:.2f} |")
 
 

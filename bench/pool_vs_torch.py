@@ -9,12 +9,11 @@ better setting. Prints the markdown table for bench/README.md. Run it on an othe
 """
 import argparse
 import os
-import time
 
 import torch
 import torch.nn.functional as F
 
-from conv_vs_torch import run_json
+from conv_vs_torch import best_ms, best_threads, run_json
 
 # bench_pool's names -> (pooling function, channels_last?, with backward?)
 ROWS = {
@@ -27,23 +26,13 @@ ROWS = {
 }
 
 
-def torch_ms(pool, channels_last, backward, threads, repeats):
-    torch.set_num_threads(threads)
+def torch_ms(pool, channels_last, backward, repeats):
     x = torch.randn(128, 32, 28, 28)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
     x.requires_grad_(backward)
-    best = float("inf")
-    for i in range(repeats + 2):
-        x.grad = None
-        t0 = time.perf_counter()
-        y = pool(x, 2, 2)
-        if backward:
-            y.backward(torch.ones_like(y))
-        dt = time.perf_counter() - t0
-        if i >= 2:
-            best = min(best, dt)
-    return best * 1e3
+    seed = torch.ones(128, 32, 14, 14)
+    return best_ms(lambda: pool(x, 2, 2).backward(seed) if backward else pool(x, 2, 2), (x,), repeats)
 
 
 def main():
@@ -57,9 +46,7 @@ def main():
     print("| pass, (128, 32, 28, 28) pool 2 stride 2 | minidl ms | PyTorch ms (threads) | ratio |")
     print("|---|---:|---:|---:|")
     for name, (pool, channels_last, backward) in ROWS.items():
-        t1 = torch_ms(pool, channels_last, backward, 1, args.repeats)
-        t2 = torch_ms(pool, channels_last, backward, 2, args.repeats)
-        tt, th = (t1, 1) if t1 < t2 else (t2, 2)
+        tt, th = best_threads(lambda threads: torch_ms(pool, channels_last, backward, args.repeats))
         print(f"| {name} | {ours[name]:.2f} | {tt:.2f} ({th}) | {ours[name] / tt:.2f} |")
 
 
