@@ -96,12 +96,27 @@ Functional::Functional(std::vector<KerasTensor> inputs, KerasTensor output, cons
   if (inputs_.size() == 1) build(inputs_[0].shape());
 }
 
-void Functional::check_input_shapes(const std::vector<Shape>& shapes) const {
+Shape Functional::adjusted_input_shape(std::size_t i, const Shape& shape) const {
+  const Shape& ref = inputs_[i].shape();
+  if (shape.ndim() == ref.ndim() + 1 && shape[shape.ndim() - 1] == 1) return Shape(shape.begin(), shape.end() - 1);
+  if (shape.ndim() + 1 == ref.ndim() && ref[ref.ndim() - 1] == 1) {
+    std::vector<std::int64_t> dims(shape.begin(), shape.end());
+    dims.push_back(1);
+    return Shape(dims);
+  }
+  return shape;
+}
+
+std::vector<Shape> Functional::check_input_shapes(const std::vector<Shape>& shapes) const {
   check_input_count(shapes.size());
-  for (std::size_t i = 0; i < shapes.size(); ++i)
-    if (!compatible(inputs_[i].shape(), shapes[i]))
+  std::vector<Shape> adjusted;
+  for (std::size_t i = 0; i < shapes.size(); ++i) {
+    adjusted.push_back(adjusted_input_shape(i, shapes[i]));
+    if (!compatible(inputs_[i].shape(), adjusted.back()))
       throw_invalid_argument("model '{}': input {} ('{}') expects shape {}, received shape {}", name(), i,
                              inputs_[i].node()->layer->name(), shape_str(inputs_[i].shape()), shape_str(shapes[i]));
+  }
+  return adjusted;
 }
 
 void Functional::check_input(const Shape& input_shape) const { check_input_shapes({input_shape}); }
@@ -111,10 +126,12 @@ Tensor Functional::call(const Tensor& x, bool training) { return call_inputs({x}
 Tensor Functional::call_inputs(const std::vector<Tensor>& inputs, bool training) {
   std::vector<Shape> shapes;
   for (const auto& t : inputs) shapes.push_back(t.shape());
-  check_input_shapes(shapes);
+  const auto adjusted = check_input_shapes(shapes);
   std::vector<Tensor> values(nodes_.size());
-  for (std::size_t i = 0; i < inputs_.size(); ++i)  // an InputLayer checks and casts its tensor
-    values[input_positions_[i]] = (*inputs_[i].node()->layer)(inputs[i], training);
+  for (std::size_t i = 0; i < inputs_.size(); ++i) {  // an InputLayer checks and casts its tensor
+    const Tensor x = adjusted[i] == shapes[i] ? inputs[i] : inputs[i].reshape(adjusted[i]);
+    values[input_positions_[i]] = (*inputs_[i].node()->layer)(x, training);
+  }
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     if (arg_positions_[i].empty()) continue;
     std::vector<Tensor> args;
@@ -128,9 +145,9 @@ Tensor Functional::call_inputs(const std::vector<Tensor>& inputs, bool training)
 }
 
 Shape Functional::compute_output_shape_for(const std::vector<Shape>& input_shapes) const {
-  check_input_shapes(input_shapes);
+  const auto adjusted = check_input_shapes(input_shapes);
   std::unordered_map<const Node*, Shape> shapes;
-  for (std::size_t i = 0; i < inputs_.size(); ++i) shapes[inputs_[i].node().get()] = input_shapes[i];
+  for (std::size_t i = 0; i < inputs_.size(); ++i) shapes[inputs_[i].node().get()] = adjusted[i];
   for (const auto& n : nodes_) {
     if (n->inputs.empty()) continue;
     std::vector<Shape> args;

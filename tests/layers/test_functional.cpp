@@ -176,3 +176,28 @@ TEST_CASE("containers find their layers by name and index; tensors and shapes pr
   os << Shape{2, 3} << " " << Tensor::from_vector(std::vector<float>{1.5f}, {1});
   REQUIRE(os.str() == "(2, 3) tensor([1.5], shape=(1,), dtype=float32)");
 }
+
+TEST_CASE("functional: an input one axis short or long of a last extent 1 is reshaped, as Keras 3",
+          "[layers][functional]") {
+  // Keras 3's Functional._adjust_input_rank: labels of shape (n,) into Input((1,)) are expanded to
+  // (n, 1); (n, 1) into Input(()) is squeezed to (n,). Any other rank difference is an error.
+  auto ids = Input({1});
+  auto scalars = Input(InputOptions{.shape = Shape{}});
+  auto sum = Add()({Flatten()(ids), Reshape({.target_shape = {1}})(scalars)});
+  Functional model({ids, scalars}, sum);
+  const Tensor a = Tensor::from_vector(std::vector<float>{1, 2, 3}, {3});
+  const Tensor b = Tensor::from_vector(std::vector<float>{10, 20, 30}, {3, 1});
+  const Tensor y = model(Inputs{a, b});  // a is (3,) for (None, 1), b is (3, 1) for (None,)
+  REQUIRE(y.shape() == Shape{3, 1});
+  CHECK(y.to_vector<float>() == std::vector<float>{11, 22, 33});
+  CHECK(model.compute_output_shape_for({Shape{-1}, Shape{-1, 1}}) == Shape{-1, 1});
+
+  // The one-input call goes through Layer::operator()(Tensor) and its input check.
+  Functional one(ids, Flatten()(ids));
+  CHECK(one(a).shape() == Shape{3, 1});
+  REQUIRE_THROWS_WITH_ALL(one(Tensor::zeros({3, 1, 1, 1})), std::invalid_argument, "expects shape (None, 1)",
+                          "(3, 1, 1, 1)");
+  // A last extent other than 1 is not squeezed.
+  REQUIRE_THROWS_WITH_ALL(model(Inputs{a, Tensor::zeros({3, 2})}), std::invalid_argument, "input 1",
+                          "expects shape (None,)", "(3, 2)");
+}
