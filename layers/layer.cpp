@@ -12,6 +12,17 @@ namespace minidl::layers {
 namespace {
 std::mutex g_names_mutex;
 std::map<std::string, int> g_name_counts;
+
+// Keras users often declare integer inputs (labels, token ids): say what minidl does instead.
+DType layer_dtype(const std::string& class_name, const std::string& name, const std::string& dtype) {
+  if (dtype == "float32" || dtype == "float64") return parse_dtype(dtype);
+  const bool integer = dtype.find("int") != std::string::npos || dtype == "bool";
+  throw_invalid_argument("layer '{}' ({}): dtype must be 'float32' or 'float64', received dtype='{}'{}", name,
+                         class_name, dtype,
+                         integer ? "; minidl has no integer tensors: pass indices and labels (Embedding inputs, "
+                                   "sparse labels) as float tensors holding whole numbers"
+                                 : "");
+}
 }  // namespace
 
 std::string snake_case(const std::string& class_name) {
@@ -66,7 +77,7 @@ std::string shape_str(const Shape& shape) {
 Layer::Layer(std::string class_name, const CommonOptions& common)
     : class_name_(std::move(class_name)),
       name_(common.name.empty() ? unique_name(snake_case(class_name_)) : common.name),
-      dtype_(parse_dtype(common.dtype)),
+      dtype_(layer_dtype(class_name_, name_, common.dtype)),
       trainable_(common.trainable),
       declared_input_shape_(common.input_shape) {}
 

@@ -272,6 +272,8 @@ std::vector<Mistake> layer_mistakes() {
       {"Dense with units=0", [] { Dense({.units = 0}); }, kInvalid, {"Dense", "units=0"}},
       {"a layer with dtype 'float16'", [] { Dense({.units = 2, .dtype = "float16"}); }, kInvalid,
        {"dtype", "'float16'"}},
+      {"an integer Input for labels", [] { Input({.shape = Shape{1}, .dtype = "int32", .name = "labels"}); }, kInvalid,
+       {"'labels'", "dtype='int32'", "float tensors holding whole numbers"}},
       {"Conv2D with padding 'full'", [] { Conv2D({.filters = 2, .kernel_size = 3, .padding = "full"}); }, kInvalid,
        {"Conv2D", "padding='full'"}},
       {"Conv2D with padding 'causal'", [] { Conv2D({.filters = 2, .kernel_size = 3, .padding = "causal"}); },
