@@ -165,13 +165,13 @@ std::optional<Shape> Model::input_shape() const {
   return input_shapes_[0];
 }
 
-Tensor Model::call_network(const ModelInputs& x, bool training) {
+// One tensor goes through Layer::operator()(Tensor) (build, autocast, activity loss), a list
+// through the list overload.
+Tensor Model::operator()(const ModelInputs& x, bool training) {
   Tensor y = x.size() == 1 ? (*network_)(x[0], training) : (*network_)(x.tensors(), training);
   note_input(x);  // after the call: shapes the network rejected are not remembered
   return y;
 }
-
-Tensor Model::operator()(const ModelInputs& x, bool training) { return call_network(x, training); }
 
 Tensor Model::total_loss(const Tensor& y, const Tensor& y_pred, const Tensor& sample_weight) const {
   if (!loss_)
@@ -221,7 +221,7 @@ Logs Model::metric_logs() const {
 }
 
 Logs Model::train_step(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight) {
-  Tensor y_pred = call_network(x, true);
+  Tensor y_pred = (*this)(x, true);
   // Gathered after the call: an unbuilt network creates its weights in it.
   const auto variables = network_->trainable_weights();
   for (const auto& v : variables) v->value.zero_grad();
@@ -263,7 +263,7 @@ Logs Model::run_evaluation(const ModelInputs& x, const Tensor& y, const Tensor& 
     const auto idx = range(b * batch_size, std::min(n, (b + 1) * batch_size));
     const ModelInputs xb = x.rows(idx);
     const Tensor yb = rows(y, idx), wb = rows(sample_weight, idx);
-    const Tensor y_pred = call_network(xb, false);
+    const Tensor y_pred = (*this)(xb, false);
     loss_tracker_.update_value(total_loss(yb, y_pred, wb).item(), static_cast<double>(idx.size()));
     update_metrics(yb, y_pred, wb);
     if (verbose == 1) bar.update(b + 1, metric_logs());
@@ -286,7 +286,7 @@ Tensor Model::predict(const ModelInputs& x, const PredictOptions& o) {
   NoGradGuard no_grad;
   std::vector<Tensor> outputs;
   for (std::int64_t b = 0; b < num_batches(n, o.batch_size); ++b)
-    outputs.push_back(call_network(x.rows(range(b * o.batch_size, std::min(n, (b + 1) * o.batch_size))), false));
+    outputs.push_back((*this)(x.rows(range(b * o.batch_size, std::min(n, (b + 1) * o.batch_size))), false));
   if (outputs.empty()) throw_invalid_argument("Model.predict: x holds no samples (shape {})", x[0].shape());
   return outputs.size() == 1 ? outputs.front() : concat(outputs, 0);
 }

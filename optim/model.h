@@ -173,9 +173,6 @@ class Model {
   std::int64_t check_inputs(std::string_view who, const ModelInputs& x, const Tensor& y) const;
   void check_data(std::string_view who, const ModelInputs& x, const Tensor& y, const Tensor& sample_weight,
                   std::int64_t batch_size) const;
-  // One tensor goes through Layer::operator()(Tensor) (build, autocast, activity loss), a list
-  // through the list overload.
-  Tensor call_network(const ModelInputs& x, bool training);
   Logs run_evaluation(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight, std::int64_t batch_size,
                       int verbose, std::ostream* out);
   Logs train_step(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight);
