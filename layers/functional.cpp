@@ -96,22 +96,11 @@ Functional::Functional(std::vector<KerasTensor> inputs, KerasTensor output, cons
   if (inputs_.size() == 1) build(inputs_[0].shape());
 }
 
-Shape Functional::adjusted_input_shape(std::size_t i, const Shape& shape) const {
-  const Shape& ref = inputs_[i].shape();
-  if (shape.ndim() == ref.ndim() + 1 && shape[shape.ndim() - 1] == 1) return Shape(shape.begin(), shape.end() - 1);
-  if (shape.ndim() + 1 == ref.ndim() && ref[ref.ndim() - 1] == 1) {
-    std::vector<std::int64_t> dims(shape.begin(), shape.end());
-    dims.push_back(1);
-    return Shape(dims);
-  }
-  return shape;
-}
-
 std::vector<Shape> Functional::check_input_shapes(const std::vector<Shape>& shapes) const {
   check_input_count(shapes.size());
   std::vector<Shape> adjusted;
   for (std::size_t i = 0; i < shapes.size(); ++i) {
-    adjusted.push_back(adjusted_input_shape(i, shapes[i]));
+    adjusted.push_back(adjust_input_rank(inputs_[i].shape(), shapes[i]));
     if (!compatible(inputs_[i].shape(), adjusted.back()))
       throw_invalid_argument("model '{}': input {} ('{}') expects shape {}, received shape {}", name(), i,
                              inputs_[i].node()->layer->name(), shape_str(inputs_[i].shape()), shape_str(shapes[i]));

@@ -48,11 +48,7 @@ class Functional : public Container {
   Tensor call(const Tensor& x, bool training) override;
 
  private:
-  // Keras 3's Functional._adjust_input_rank: an input one axis longer than its Input with a last
-  // extent 1 is squeezed, one axis shorter is expanded when the Input's last extent is 1 (labels of
-  // shape (n,) into Input({1})). Other shapes are returned unchanged.
-  Shape adjusted_input_shape(std::size_t i, const Shape& shape) const;
-  // Checks the count and every (adjusted) shape; returns the adjusted shapes.
+  // Checks the count and every shape after adjust_input_rank; returns the adjusted shapes.
   std::vector<Shape> check_input_shapes(const std::vector<Shape>& shapes) const;
   // The position of `node` among this graph's nodes of the same layer (Keras's node_index).
   std::size_t node_index(const Node* node) const;

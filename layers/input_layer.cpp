@@ -49,6 +49,16 @@ nlohmann::json InputLayer::get_config() const {
           {"ragged", false}, {"name", name()}};
 }
 
+Shape adjust_input_rank(const Shape& reference, const Shape& shape) {
+  if (shape.ndim() == reference.ndim() + 1 && shape[shape.ndim() - 1] == 1) return Shape(shape.begin(), shape.end() - 1);
+  if (shape.ndim() + 1 == reference.ndim() && reference[reference.ndim() - 1] == 1) {
+    std::vector<std::int64_t> dims(shape.begin(), shape.end());
+    dims.push_back(1);
+    return Shape(dims);
+  }
+  return shape;
+}
+
 KerasTensor Input(const InputOptions& options) {
   auto layer = std::make_shared<InputLayer>(options);
   auto node = std::make_shared<Node>();

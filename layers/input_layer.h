@@ -33,6 +33,12 @@ class InputLayer : public Layer {
   Shape batch_shape_;
 };
 
+// Keras 3's Functional._adjust_input_rank, which Sequential shares: a tensor one axis longer than the
+// model's input shape `reference` with a last extent 1 is squeezed; one axis shorter is expanded when
+// the reference's last extent is 1 (images of shape (n, 28, 28) into Input({28, 28, 1}), labels of
+// shape (n,) into Input({1})). Any other shape is returned unchanged for the layers to check.
+Shape adjust_input_rank(const Shape& reference, const Shape& shape);
+
 KerasTensor Input(const InputOptions& options);
 // keras.Input(shape=...) in one argument: layers::Input({28, 28, 1}).
 KerasTensor Input(std::initializer_list<std::int64_t> shape);

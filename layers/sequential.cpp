@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "minidl/core/error.h"
+#include "minidl/layers/input_layer.h"
 #include "minidl/layers/summary.h"
 
 namespace minidl::layers {
@@ -51,8 +52,14 @@ std::optional<Shape> Sequential::input_shape_without_batch() const {
   return std::nullopt;
 }
 
+Shape Sequential::adjusted(const Shape& shape) const {
+  if (auto in = input_shape_without_batch()) return adjust_input_rank(with_batch(*in), shape);
+  if (built_input_shape_) return adjust_input_rank(*built_input_shape_, shape);
+  return shape;
+}
+
 void Sequential::build_impl(const Shape& input_shape) {
-  Shape s = input_shape;
+  Shape s = adjusted(input_shape);
   for (auto& l : layers_) {
     l->build(s);
     s = l->compute_output_shape(s);
@@ -61,13 +68,14 @@ void Sequential::build_impl(const Shape& input_shape) {
 
 Tensor Sequential::call(const Tensor& x, bool training) {
   if (layers_.empty()) throw_invalid_argument("Sequential model '{}' has no layers; add some first", name());
-  Tensor h = x;
+  const Shape shape = adjusted(x.shape());
+  Tensor h = shape == x.shape() ? x : x.reshape(shape);
   for (auto& l : layers_) h = (*l)(h, training);
   return h;
 }
 
 Shape Sequential::compute_output_shape(const Shape& input_shape) const {
-  Shape s = input_shape;
+  Shape s = adjusted(input_shape);
   for (const auto& l : layers_) s = l->compute_output_shape(s);
   return s;
 }

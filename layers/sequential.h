@@ -42,6 +42,8 @@ class Sequential : public Container {
  private:
   // The model's input shape: given to the Sequential, or declared by its first layer.
   std::optional<Shape> input_shape_without_batch() const;
+  // The input's shape after Keras 3's rank adjustment against the declared (or first built) shape.
+  Shape adjusted(const Shape& shape) const;
 };
 
 }  // namespace minidl::layers

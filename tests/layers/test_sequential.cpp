@@ -289,3 +289,30 @@ TEST_CASE("Regularization losses match Keras's count and values", "[layers][sequ
   model.layers()[0]->set_trainable(false);
   require_losses("first_layer_frozen");
 }
+
+TEST_CASE("Sequential reshapes an input one axis short or long, as Keras 3's functional Sequential",
+          "[layers][sequential]") {
+  // Keras 3 runs a Sequential with a known input shape as a Functional, whose _adjust_input_rank
+  // lets (n, 2, 2) images into Input((2, 2, 1)) and squeezes a trailing 1 the other way round.
+  clear_session();
+  Sequential declared;
+  declared.add(Conv2D({.filters = 1, .kernel_size = 1, .kernel_initializer = "ones", .input_shape = Shape{2, 2, 1}}));
+  const Tensor images = Tensor::from_vector(std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8}, {2, 2, 2});
+  const Tensor y = declared(images);
+  REQUIRE(y.shape() == Shape{2, 2, 2, 1});
+  CHECK(y.to_vector<float>() == images.to_vector<float>());  // a 1x1 kernel of ones
+  CHECK(declared(images.reshape({2, 2, 2, 1, 1})).shape() == Shape{2, 2, 2, 1});
+  CHECK(declared.compute_output_shape({2, 2, 2}) == Shape{2, 2, 2, 1});
+
+  // Built lazily: the first call's shape is the reference for later calls.
+  Sequential lazy;
+  lazy.add(Dense({.units = 1, .kernel_initializer = "ones"}));
+  const Tensor column = Tensor::from_vector(std::vector<float>{1, 2, 3}, {3, 1});
+  CHECK(lazy(column).shape() == Shape{3, 1});
+  const Tensor labels = Tensor::from_vector(std::vector<float>{1, 2, 3}, {3});
+  CHECK(lazy(labels).to_vector<float>() == std::vector<float>{1, 2, 3});  // expanded to (3, 1)
+
+  // Any other rank difference is left to the first layer, which names itself (as Keras).
+  REQUIRE_THROWS_WITH_ALL(declared(Tensor::zeros({2, 2})), std::invalid_argument, "conv2d", "expected ndim=4",
+                          "found ndim=2");
+}
