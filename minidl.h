@@ -41,6 +41,7 @@
 #include "minidl/layers/global_pooling2d.h"
 #include "minidl/layers/upsampling2d.h"
 #include "minidl/layers/batch_normalization.h"
+#include "minidl/layers/group_normalization.h"
 #include "minidl/layers/layer_normalization.h"
 #include "minidl/layers/embedding.h"
 #include "minidl/layers/dropout.h"

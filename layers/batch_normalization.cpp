@@ -2,6 +2,7 @@
 
 #include "minidl/autograd/ops/batch_norm.h"
 #include "minidl/core/error.h"
+#include "minidl/layers/layer_config.h"
 
 namespace minidl::layers {
 
@@ -45,17 +46,9 @@ nlohmann::json BatchNormalization::get_config() const {
   nlohmann::json c = Layer::get_config();
   c["axis"] = options_.axis;
   c["momentum"] = options_.momentum;
-  c["epsilon"] = options_.epsilon;
-  c["center"] = options_.center;
-  c["scale"] = options_.scale;
-  c["beta_initializer"] = options_.beta_initializer.serialize();
-  c["gamma_initializer"] = options_.gamma_initializer.serialize();
   c["moving_mean_initializer"] = options_.moving_mean_initializer.serialize();
   c["moving_variance_initializer"] = options_.moving_variance_initializer.serialize();
-  c["beta_regularizer"] = options_.beta_regularizer.serialize();
-  c["gamma_regularizer"] = options_.gamma_regularizer.serialize();
-  c["beta_constraint"] = options_.beta_constraint.serialize();
-  c["gamma_constraint"] = options_.gamma_constraint.serialize();
+  config::write_gamma_beta_args(c, options_);
   return c;
 }
 

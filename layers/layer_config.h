@@ -73,4 +73,34 @@ void read_conv_args(const nlohmann::json& c, Options& o) {
   if (c.contains("dilation_rate")) o.dilation_rate = int_pair(c["dilation_rate"]);
 }
 
+// The fields BatchNormalization, LayerNormalization and GroupNormalization share: epsilon, center,
+// scale and gamma's and beta's initializers, regularizers and constraints.
+template <class Options>
+void read_gamma_beta_args(const nlohmann::json& c, Options& o) {
+  o.epsilon = c.value("epsilon", o.epsilon);
+  o.center = c.value("center", o.center);
+  o.scale = c.value("scale", o.scale);
+  if (c.contains("beta_initializer") && !c["beta_initializer"].is_null())
+    o.beta_initializer = initializers::Initializer::from_config(c["beta_initializer"]);
+  if (c.contains("gamma_initializer") && !c["gamma_initializer"].is_null())
+    o.gamma_initializer = initializers::Initializer::from_config(c["gamma_initializer"]);
+  if (c.contains("beta_regularizer")) o.beta_regularizer = regularizers::Regularizer::from_config(c["beta_regularizer"]);
+  if (c.contains("gamma_regularizer")) o.gamma_regularizer = regularizers::Regularizer::from_config(c["gamma_regularizer"]);
+  if (c.contains("beta_constraint")) o.beta_constraint = constraints::Constraint::from_config(c["beta_constraint"]);
+  if (c.contains("gamma_constraint")) o.gamma_constraint = constraints::Constraint::from_config(c["gamma_constraint"]);
+}
+
+template <class Options>
+void write_gamma_beta_args(nlohmann::json& c, const Options& o) {
+  c["epsilon"] = o.epsilon;
+  c["center"] = o.center;
+  c["scale"] = o.scale;
+  c["beta_initializer"] = o.beta_initializer.serialize();
+  c["gamma_initializer"] = o.gamma_initializer.serialize();
+  c["beta_regularizer"] = o.beta_regularizer.serialize();
+  c["gamma_regularizer"] = o.gamma_regularizer.serialize();
+  c["beta_constraint"] = o.beta_constraint.serialize();
+  c["gamma_constraint"] = o.gamma_constraint.serialize();
+}
+
 }  // namespace minidl::layers::config

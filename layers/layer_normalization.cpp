@@ -79,16 +79,8 @@ nlohmann::json LayerNormalization::get_config() const {
   // Keras's build() turns an int axis into a one-element list, which get_config then writes.
   if (options_.axis.is_list || built()) c["axis"] = options_.axis.axes;
   else c["axis"] = options_.axis.axes.front();
-  c["epsilon"] = options_.epsilon;
-  c["center"] = options_.center;
-  c["scale"] = options_.scale;
   c["rms_scaling"] = options_.rms_scaling;
-  c["beta_initializer"] = options_.beta_initializer.serialize();
-  c["gamma_initializer"] = options_.gamma_initializer.serialize();
-  c["beta_regularizer"] = options_.beta_regularizer.serialize();
-  c["gamma_regularizer"] = options_.gamma_regularizer.serialize();
-  c["beta_constraint"] = options_.beta_constraint.serialize();
-  c["gamma_constraint"] = options_.gamma_constraint.serialize();
+  config::write_gamma_beta_args(c, options_);
   return c;
 }
 
@@ -105,19 +97,8 @@ LayerNormalization LayerNormalization::from_config(const nlohmann::json& c) {
       o.axis = json_int(a, "axis");
     }
   }
-  o.epsilon = c.value("epsilon", o.epsilon);
-  o.center = c.value("center", o.center);
-  o.scale = c.value("scale", o.scale);
   o.rms_scaling = c.value("rms_scaling", o.rms_scaling);
-  auto init = [&c](const char* key, initializers::Initializer& target) {
-    if (c.contains(key) && !c[key].is_null()) target = initializers::Initializer::from_config(c[key]);
-  };
-  init("beta_initializer", o.beta_initializer);
-  init("gamma_initializer", o.gamma_initializer);
-  if (c.contains("beta_regularizer")) o.beta_regularizer = regularizers::Regularizer::from_config(c["beta_regularizer"]);
-  if (c.contains("gamma_regularizer")) o.gamma_regularizer = regularizers::Regularizer::from_config(c["gamma_regularizer"]);
-  if (c.contains("beta_constraint")) o.beta_constraint = constraints::Constraint::from_config(c["beta_constraint"]);
-  if (c.contains("gamma_constraint")) o.gamma_constraint = constraints::Constraint::from_config(c["gamma_constraint"]);
+  config::read_gamma_beta_args(c, o);
   return LayerNormalization(o);
 }
 

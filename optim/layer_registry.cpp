@@ -13,6 +13,7 @@
 #include "minidl/layers/dropout.h"
 #include "minidl/layers/embedding.h"
 #include "minidl/layers/global_pooling2d.h"
+#include "minidl/layers/group_normalization.h"
 #include "minidl/layers/input_layer.h"
 #include "minidl/layers/layer_config.h"
 #include "minidl/layers/layer_normalization.h"
@@ -72,20 +73,10 @@ std::shared_ptr<layers::Layer> batch_normalization(const json& c) {
     o.axis = json_int(a.is_array() ? a[0] : a, "axis");
   }
   o.momentum = c.value("momentum", o.momentum);
-  o.epsilon = c.value("epsilon", o.epsilon);
-  o.center = c.value("center", o.center);
-  o.scale = c.value("scale", o.scale);
-  auto init = [&](const char* key, initializers::Initializer& target) {
-    if (c.contains(key) && !c[key].is_null()) target = initializers::Initializer::from_config(c[key]);
-  };
-  init("beta_initializer", o.beta_initializer);
-  init("gamma_initializer", o.gamma_initializer);
-  init("moving_mean_initializer", o.moving_mean_initializer);
-  init("moving_variance_initializer", o.moving_variance_initializer);
-  if (c.contains("beta_regularizer")) o.beta_regularizer = regularizers::Regularizer::from_config(c["beta_regularizer"]);
-  if (c.contains("gamma_regularizer")) o.gamma_regularizer = regularizers::Regularizer::from_config(c["gamma_regularizer"]);
-  if (c.contains("beta_constraint")) o.beta_constraint = constraints::Constraint::from_config(c["beta_constraint"]);
-  if (c.contains("gamma_constraint")) o.gamma_constraint = constraints::Constraint::from_config(c["gamma_constraint"]);
+  cfg::read_gamma_beta_args(c, o);
+  for (auto [key, target] : {std::pair{"moving_mean_initializer", &o.moving_mean_initializer},
+                             std::pair{"moving_variance_initializer", &o.moving_variance_initializer}})
+    if (c.contains(key) && !c[key].is_null()) *target = initializers::Initializer::from_config(c[key]);
   return share(layers::BatchNormalization(o));
 }
 
@@ -213,6 +204,7 @@ struct Registry {
       {"Conv2DTranspose", [](const json& c) { return share(layers::Conv2DTranspose::from_config(c)); }},
       {"BatchNormalization", batch_normalization},
       {"LayerNormalization", [](const json& c) { return share(layers::LayerNormalization::from_config(c)); }},
+      {"GroupNormalization", [](const json& c) { return share(layers::GroupNormalization::from_config(c)); }},
       {"Embedding", [](const json& c) { return share(layers::Embedding::from_config(c)); }},
       {"Dropout", dropout},
       {"MaxPooling2D", pooling<layers::MaxPooling2D>},

@@ -1,4 +1,4 @@
-// The layer registry for Embedding and LayerNormalization: layer_from_config rebuilds them from
+// The layer registry for Embedding, LayerNormalization and GroupNormalization: layer_from_config rebuilds them from
 // Keras's serialized form, and a trained token model survives save / load_model.
 #include "optim/model_support.h"
 
@@ -20,11 +20,13 @@ std::shared_ptr<layers::Sequential> token_net() {
 
 }  // namespace
 
-TEST_CASE("layer_from_config rebuilds Embedding and LayerNormalization", "[optim][layer_registry]") {
+TEST_CASE("layer_from_config rebuilds Embedding, LayerNormalization and GroupNormalization", "[optim][layer_registry]") {
   layers::clear_session();
   const layers::Embedding emb({.input_dim = 7, .output_dim = 2, .mask_zero = true, .name = "emb"});
   const layers::LayerNormalization ln({.axis = {-2, -1}, .epsilon = 1e-6, .rms_scaling = true, .name = "ln"});
-  for (const layers::Layer* layer : {static_cast<const layers::Layer*>(&emb), static_cast<const layers::Layer*>(&ln)}) {
+  const layers::GroupNormalization gn({.groups = -1, .axis = 1, .center = false, .name = "gn"});
+  for (const layers::Layer* layer : {static_cast<const layers::Layer*>(&emb), static_cast<const layers::Layer*>(&ln),
+                                     static_cast<const layers::Layer*>(&gn)}) {
     const nlohmann::json serialized = {{"class_name", layer->class_name()}, {"config", layer->get_config()}};
     const auto back = optim::layer_from_config(serialized);
     CHECK(back->class_name() == layer->class_name());
