@@ -20,6 +20,7 @@
 #include "minidl/autograd/node.h"
 #include "minidl/autograd/pointwise.h"
 #include "minidl/autograd/ops/batch_norm.h"
+#include "minidl/autograd/ops/group_norm.h"
 #include "minidl/autograd/ops/layer_norm.h"
 #include "minidl/autograd/ops/gather.h"
 #include "minidl/autograd/ops/dropout.h"

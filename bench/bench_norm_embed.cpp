@@ -1,7 +1,8 @@
 // LayerNormalization's op and Embedding's gather, forward and forward+backward, on the shapes of a
 // small transformer block: layer_norm over the last axis of (64 * 128, 512) float32 tokens;
 // gather of 64 * 128 indices from a (32000, 512) table (the backward scatter-adds into a table
-// of that size). bench/norm_embed_vs_torch.py puts PyTorch's times beside these.
+// of that size). GroupNormalization (32 groups) on a decoder's (32, 32, 32, 128) activations, both
+// layouts. bench/norm_embed_vs_torch.py puts PyTorch's times beside these.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -60,8 +61,33 @@ void BM_gather_forward_backward(benchmark::State& state) {
 
 }  // namespace
 
+// GroupNormalization(groups=32) on 32 images of 32 x 32 x 128, channels_last (axis -1) or
+// channels_first (axis 1).
+void BM_group_norm(benchmark::State& state, std::int64_t axis, bool backward) {
+  layers::GroupNormalization gn({.groups = 32, .axis = axis});
+  const Shape shape = axis == 1 ? Shape{32, 128, 32, 32} : Shape{32, 32, 32, 128};
+  Tensor x = Tensor::randn(shape).set_requires_grad(backward);
+  Tensor seed = Tensor::randn(shape);
+  gn.build(shape);
+  for (auto _ : state) {
+    if (!backward) {
+      NoGradGuard no_grad;
+      benchmark::DoNotOptimize(gn(x).raw_data());
+      continue;
+    }
+    x.zero_grad();
+    for (const auto& v : gn.trainable_weights()) v->value.zero_grad();
+    gn(x, true).backward(seed);
+    benchmark::DoNotOptimize(x.grad().raw_data());
+  }
+}
+
 BENCHMARK(BM_layer_norm_forward)->Name("layer_norm/forward")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_layer_norm_forward_backward)->Name("layer_norm/forward_backward")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_gather_forward)->Name("gather/forward")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_gather_forward_backward)->Name("gather/forward_backward")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_group_norm, nhwc_fwd, -1, false)->Name("group_norm_nhwc/forward")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_group_norm, nhwc_fwd_bwd, -1, true)->Name("group_norm_nhwc/forward_backward")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_group_norm, nchw_fwd, 1, false)->Name("group_norm_nchw/forward")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_group_norm, nchw_fwd_bwd, 1, true)->Name("group_norm_nchw/forward_backward")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

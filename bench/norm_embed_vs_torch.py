@@ -1,10 +1,12 @@
-"""Side by side, in one run: minidl's layer_norm and gather (LayerNormalization, Embedding) against
-PyTorch's F.layer_norm and F.embedding.
+"""Side by side, in one run: minidl's layer_norm and gather (LayerNormalization, Embedding) and its
+GroupNormalization layer against PyTorch's F.layer_norm, F.embedding and F.group_norm.
 
     /usr/bin/python3 bench/norm_embed_vs_torch.py [--build build] [--repeats 20]
 
 Runs bench_norm_embed (layer_norm over the last axis of (8192, 512) float32 with gamma and beta;
-gather of 64 x 128 ids from a (32000, 512) table, forward and forward+backward) and times the same
+gather of 64 x 128 ids from a (32000, 512) table; GroupNormalization(32 groups) on 32 x 128 x 32 x 32
+activations, channels_last and channels_first (PyTorch's NCHW and its channels_last memory format),
+forward and forward+backward) and times the same
 calls in PyTorch with 1 and 2 threads, keeping PyTorch's better setting. Prints the markdown table
 for bench/README.md. Run it on an otherwise idle machine.
 """
@@ -34,12 +36,26 @@ def gather_case(backward):
     return lambda: F.embedding(ids, table), seed, (table,)
 
 
+def group_norm_case(memory_format):
+    def case(backward):
+        x = torch.randn(32, 128, 32, 32).contiguous(memory_format=memory_format).requires_grad_(backward)
+        gamma = torch.ones(128, requires_grad=backward)
+        beta = torch.zeros(128, requires_grad=backward)
+        seed = torch.randn(32, 128, 32, 32).contiguous(memory_format=memory_format)
+        return lambda: F.group_norm(x, 32, gamma, beta, eps=1e-3), seed, (x, gamma, beta)
+    return case
+
+
 # bench_norm_embed's names -> (case, with backward?)
 CASES = {
     "layer_norm/forward": (layer_norm_case, False),
     "layer_norm/forward_backward": (layer_norm_case, True),
     "gather/forward": (gather_case, False),
     "gather/forward_backward": (gather_case, True),
+    "group_norm_nhwc/forward": (group_norm_case(torch.channels_last), False),
+    "group_norm_nhwc/forward_backward": (group_norm_case(torch.channels_last), True),
+    "group_norm_nchw/forward": (group_norm_case(torch.contiguous_format), False),
+    "group_norm_nchw/forward_backward": (group_norm_case(torch.contiguous_format), True),
 }
 
 

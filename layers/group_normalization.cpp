@@ -1,8 +1,6 @@
 #include "minidl/layers/group_normalization.h"
 
-#include "minidl/autograd/ops/elementwise.h"
-#include "minidl/autograd/ops/layer_norm.h"
-#include "minidl/autograd/ops/shape.h"
+#include "minidl/autograd/ops/group_norm.h"
 #include "minidl/core/error.h"
 #include "minidl/layers/layer_config.h"
 
@@ -72,22 +70,8 @@ void GroupNormalization::build_impl(const Shape& in) {
 }
 
 Tensor GroupNormalization::call(const Tensor& x, bool) {
-  const std::int64_t a = channel_axis(x.ndim(), x.shape());
-  const std::int64_t c = x.shape()[a];
-  // Split the channel axis into (groups, channels per group) and normalize every axis but the
-  // batch and the group one, which is layer_norm without parameters; gamma and beta are per channel.
-  std::vector<std::int64_t> grouped(x.shape().begin(), x.shape().end());
-  grouped[static_cast<std::size_t>(a)] = c / groups_;
-  grouped.insert(grouped.begin() + a, groups_);
-  std::vector<std::int64_t> axes;
-  for (std::int64_t i = 1; i < static_cast<std::int64_t>(grouped.size()); ++i)
-    if (i != a) axes.push_back(i);
-  Tensor y = reshape(layer_norm(reshape(x, Shape(grouped)), Tensor(), Tensor(), axes, options_.epsilon), x.shape());
-  std::vector<std::int64_t> per_channel(static_cast<std::size_t>(x.ndim()), 1);
-  per_channel[static_cast<std::size_t>(a)] = c;
-  if (gamma_) y = y * reshape(gamma_->value, Shape(per_channel));
-  if (beta_) y = y + reshape(beta_->value, Shape(per_channel));
-  return y;
+  return group_norm(x, gamma_ ? gamma_->value : Tensor(), beta_ ? beta_->value : Tensor(), groups_, options_.axis,
+                    options_.epsilon);
 }
 
 nlohmann::json GroupNormalization::get_config() const {

@@ -3,6 +3,7 @@
 // and each group is normalized over its channels and every other non-batch axis, then scaled by
 // gamma and shifted by beta (one per channel). groups=1 is layer normalization over all of a
 // sample, groups=-1 (one channel per group) is instance normalization. Weights gamma then beta.
+// Computed by autograd/ops/group_norm.h.
 #include "minidl/layers/layer.h"
 
 namespace minidl::layers {

@@ -8,11 +8,14 @@
 #include "minidl/autograd/node.h"
 #include "minidl/autograd/ops/shape.h"
 #include "minidl/core/error.h"
+#include "minidl/core/kernels/lane_sum.h"
 #include "minidl/core/parallel.h"
 
 namespace minidl {
 
 namespace {
+
+using kernels::lane_sum;
 
 // Row statistics of the forward pass, kept for the backward.
 struct RowStats {
@@ -28,20 +31,6 @@ void check_param(const Tensor& p, const char* name, const Tensor& x, const Shape
                            name, expected, fmt::join(axes, ", "), x.shape(), p.shape());
   if (p.dtype() != x.dtype())
     throw_invalid_argument("layer_norm: {} must have x's dtype {}, received {}", name, x.dtype(), p.dtype());
-}
-
-// sum of f(i) for i in [0, n) in 8 independent double lanes: a single running sum is a chain of
-// dependent adds the compiler may not reorder (so it cannot vectorise it); fixed lanes can be, and
-// the order of additions, hence the result, stays the same on every run and thread count.
-template <class F>
-double lane_sum(std::int64_t n, F f) {
-  constexpr std::int64_t kLanes = 8;
-  double lane[kLanes] = {};
-  std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (std::int64_t j = 0; j < kLanes; ++j) lane[j] += f(i + j);
-  for (; i < n; ++i) lane[i % kLanes] += f(i);
-  return ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
 }
 
 // The rows are split in a fixed number of blocks (not one per thread) so that the per-block

@@ -1,0 +1,232 @@
+#include "minidl/autograd/ops/group_norm.h"
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "minidl/autograd/node.h"
+#include "minidl/core/error.h"
+#include "minidl/core/kernels/lane_sum.h"
+#include "minidl/core/parallel.h"
+
+namespace minidl {
+
+namespace {
+
+using kernels::lane_sum;
+
+// x viewed as (N, P, C, Q): the axes between the batch and the channels multiply to P, those after
+// them to Q. channels_last is (N, H*W, C, 1), channels_first (N, 1, C, H*W).
+struct GroupView {
+  std::int64_t n = 1, p = 1, c = 1, q = 1, groups = 1;
+  std::int64_t per_group() const { return c / groups; }
+  std::int64_t sample() const { return p * c * q; }
+  double count() const { return static_cast<double>(p * per_group() * q); }  // elements per (sample, group)
+};
+
+// Per-channel sums over one sample's P and Q of f(element index, channel), into out[C]. The
+// unit-stride loop is over channels when Q is 1 (channels_last) and over Q otherwise.
+template <class F>
+void channel_sums(const GroupView& v, F f, double* out) {
+  for (std::int64_t c = 0; c < v.c; ++c) out[c] = 0.0;
+  if (v.q == 1) {
+    for (std::int64_t p = 0; p < v.p; ++p)
+      for (std::int64_t c = 0; c < v.c; ++c) out[c] += f(p * v.c + c, c);
+    return;
+  }
+  for (std::int64_t p = 0; p < v.p; ++p)
+    for (std::int64_t c = 0; c < v.c; ++c) {
+      const std::int64_t base = (p * v.c + c) * v.q;
+      out[c] += lane_sum(v.q, [&f, base, c](std::int64_t i) { return f(base + i, c); });
+    }
+}
+
+// Calls f(element index, channel) over one sample, unit-stride as channel_sums.
+template <class F>
+void for_each_channel(const GroupView& v, F f) {
+  if (v.q == 1) {
+    for (std::int64_t p = 0; p < v.p; ++p)
+      for (std::int64_t c = 0; c < v.c; ++c) f(p * v.c + c, c);
+    return;
+  }
+  for (std::int64_t p = 0; p < v.p; ++p)
+    for (std::int64_t c = 0; c < v.c; ++c) {
+      const std::int64_t base = (p * v.c + c) * v.q;
+      for (std::int64_t i = base; i < base + v.q; ++i) f(i, c);
+    }
+}
+
+// Sum of per-channel values over each group.
+std::vector<double> group_totals(const GroupView& v, const double* per_channel) {
+  std::vector<double> out(static_cast<std::size_t>(v.groups), 0.0);
+  for (std::int64_t c = 0; c < v.c; ++c) out[static_cast<std::size_t>(c / v.per_group())] += per_channel[c];
+  return out;
+}
+
+struct Stats {
+  std::vector<double> mean, inv_std;  // (N * groups)
+};
+
+void check_param(const Tensor& t, const char* name, const Tensor& x, std::int64_t channels) {
+  if (!t.defined()) return;
+  if (t.shape() != Shape{channels})
+    throw_invalid_argument("group_norm: {} must have shape ({},), one value per channel of x of shape {}, received "
+                           "shape {}",
+                           name, channels, x.shape(), t.shape());
+  if (t.dtype() != x.dtype())
+    throw_invalid_argument("group_norm: {} must have x's dtype {}, received {}", name, x.dtype(), t.dtype());
+}
+
+}  // namespace
+
+Tensor group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, std::int64_t groups, std::int64_t axis,
+                  double epsilon) {
+  if (!x.defined() || x.ndim() < 2)
+    throw_invalid_argument("group_norm: x must have a batch axis and a channel axis, received shape {}",
+                           x.defined() ? x.shape().str() : std::string("(undefined)"));
+  const std::int64_t a = normalize_axis(axis, x.ndim(), "group_norm axis");
+  if (a == 0) throw_invalid_argument("group_norm: axis {} is the batch axis of x of shape {}", axis, x.shape());
+  GroupView v;
+  for (std::int64_t i = 0; i < x.ndim(); ++i) {
+    const std::int64_t e = x.shape()[i];
+    if (i == 0) v.n = e;
+    else if (i < a) v.p *= e;
+    else if (i == a) v.c = e;
+    else v.q *= e;
+  }
+  if (groups < 1 || v.c % groups != 0)
+    throw_invalid_argument("group_norm: groups must be a positive divisor of the {} channels of x of shape {}, "
+                           "received groups={}",
+                           v.c, x.shape(), groups);
+  if (!(epsilon >= 0.0)) throw_invalid_argument("group_norm: epsilon must be >= 0, received epsilon={}", epsilon);
+  check_param(gamma, "gamma", x, v.c);
+  check_param(beta, "beta", x, v.c);
+  v.groups = groups;
+
+  auto stats = std::make_shared<Stats>();
+  stats->mean.resize(static_cast<std::size_t>(v.n * groups));
+  stats->inv_std.resize(stats->mean.size());
+  Tensor y = Tensor::empty(x.shape(), x.dtype());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    const T* pg = gamma.defined() ? gamma.data<T>() : nullptr;
+    const T* pb = beta.defined() ? beta.data<T>() : nullptr;
+    T* py = y.data<T>();
+    parallel_for(0, v.n, 1, [&](std::int64_t n0, std::int64_t n1) {
+      std::vector<double> sums(static_cast<std::size_t>(v.c)), scale(sums.size()), shift(sums.size()),
+          channel_mean(sums.size());
+      for (std::int64_t n = n0; n < n1; ++n) {
+        const T* xs = px + n * v.sample();
+        T* ys = py + n * v.sample();
+        // Two passes: the centred sum of squares does not cancel catastrophically.
+        channel_sums(v, [xs](std::int64_t i, std::int64_t) { return static_cast<double>(xs[i]); }, sums.data());
+        auto mean = group_totals(v, sums.data());
+        for (auto& m : mean) m /= v.count();
+        for (std::int64_t c = 0; c < v.c; ++c)
+          channel_mean[static_cast<std::size_t>(c)] = mean[static_cast<std::size_t>(c / v.per_group())];
+        const double* cm = channel_mean.data();
+        channel_sums(
+            v,
+            [xs, cm](std::int64_t i, std::int64_t c) {
+              const double d = static_cast<double>(xs[i]) - cm[c];
+              return d * d;
+            },
+            sums.data());
+        const auto ss = group_totals(v, sums.data());
+        for (std::int64_t g = 0; g < groups; ++g) {
+          const auto k = static_cast<std::size_t>(n * groups + g);
+          stats->mean[k] = mean[static_cast<std::size_t>(g)];
+          stats->inv_std[k] = 1.0 / std::sqrt(ss[static_cast<std::size_t>(g)] / v.count() + epsilon);
+        }
+        // y = x * scale[c] + shift[c]: the group's statistics and the channel's gamma and beta folded.
+        for (std::int64_t c = 0; c < v.c; ++c) {
+          const auto k = static_cast<std::size_t>(n * groups + c / v.per_group());
+          const double s = stats->inv_std[k] * (pg ? static_cast<double>(pg[c]) : 1.0);
+          scale[static_cast<std::size_t>(c)] = s;
+          shift[static_cast<std::size_t>(c)] = (pb ? static_cast<double>(pb[c]) : 0.0) - stats->mean[k] * s;
+        }
+        for_each_channel(v, [&](std::int64_t i, std::int64_t c) {
+          ys[i] = static_cast<T>(static_cast<double>(xs[i]) * scale[static_cast<std::size_t>(c)] +
+                                 shift[static_cast<std::size_t>(c)]);
+        });
+      }
+    });
+  });
+
+  return autograd::record(
+      "group_norm", {x, gamma, beta}, y,
+      [xs = autograd::saved(x), gs = autograd::saved(gamma), stats, v](const Tensor& g, const autograd::GradMask& needs) {
+        std::vector<Tensor> grads(3);
+        // Per sample and channel: S1 = sum of dy, S2 = sum of dy * xhat (dbeta's and dgamma's terms),
+        // kept per sample and added in sample order, so the result does not depend on the threads.
+        std::vector<double> s1(static_cast<std::size_t>(v.n * v.c)), s2(s1.size());
+        Tensor dx = needs[0] ? Tensor::empty(xs.shape(), g.dtype()) : Tensor();
+        dispatch(g.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* pdy = g.data<T>();
+          const T* px = xs.data<T>();
+          const T* pgamma = gs.defined() ? gs.data<T>() : nullptr;
+          T* pdx = dx.defined() ? dx.data<T>() : nullptr;
+          parallel_for(0, v.n, 1, [&](std::int64_t n0, std::int64_t n1) {
+            const auto nc = static_cast<std::size_t>(v.c);
+            std::vector<double> dy_x(nc), ga(nc), gax(nc), a(nc), b(nc), offset(nc);
+            for (std::int64_t n = n0; n < n1; ++n) {
+              const T* dys = pdy + n * v.sample();
+              const T* xsn = px + n * v.sample();
+              double* s1n = s1.data() + n * v.c;
+              double* s2n = s2.data() + n * v.c;
+              channel_sums(v, [dys](std::int64_t i, std::int64_t) { return static_cast<double>(dys[i]); }, s1n);
+              channel_sums(
+                  v,
+                  [dys, xsn](std::int64_t i, std::int64_t) {
+                    return static_cast<double>(dys[i]) * static_cast<double>(xsn[i]);
+                  },
+                  dy_x.data());
+              // sum dy * xhat = inv * (sum dy * x - mean * sum dy), per channel.
+              for (std::int64_t c = 0; c < v.c; ++c) {
+                const auto k = static_cast<std::size_t>(n * v.groups + c / v.per_group());
+                s2n[c] = stats->inv_std[k] * (dy_x[static_cast<std::size_t>(c)] - stats->mean[k] * s1n[c]);
+              }
+              if (!pdx) continue;
+              // With a = gamma * dy: dx = inv * (a - mean(a) - xhat * mean(a * xhat)) over the group,
+              // i.e. dx = dy * a[c] + x * b[c] + offset[c].
+              for (std::int64_t c = 0; c < v.c; ++c) {
+                const double gc = pgamma ? static_cast<double>(pgamma[c]) : 1.0;
+                ga[static_cast<std::size_t>(c)] = gc * s1n[c];
+                gax[static_cast<std::size_t>(c)] = gc * s2n[c];
+              }
+              const auto mean_a = group_totals(v, ga.data()), mean_axhat = group_totals(v, gax.data());
+              for (std::int64_t c = 0; c < v.c; ++c) {
+                const auto gi = static_cast<std::size_t>(c / v.per_group());
+                const auto k = static_cast<std::size_t>(n * v.groups) + gi;
+                const double inv = stats->inv_std[k], mean = stats->mean[k];
+                const double ma = mean_a[gi] / v.count(), mx = mean_axhat[gi] / v.count();
+                a[static_cast<std::size_t>(c)] = inv * (pgamma ? static_cast<double>(pgamma[c]) : 1.0);
+                // ma = mean(a), mx = mean(a * xhat); -inv * xhat * mx = x * (-inv^2 mx) + mean * inv^2 * mx.
+                b[static_cast<std::size_t>(c)] = -inv * inv * mx;
+                offset[static_cast<std::size_t>(c)] = -inv * ma + mean * inv * inv * mx;
+              }
+              T* dxs = pdx + n * v.sample();
+              for_each_channel(v, [&](std::int64_t i, std::int64_t c) {
+                const auto ci = static_cast<std::size_t>(c);
+                dxs[i] = static_cast<T>(static_cast<double>(dys[i]) * a[ci] + static_cast<double>(xsn[i]) * b[ci] +
+                                        offset[ci]);
+              });
+            }
+          });
+        });
+        if (needs[0]) grads[0] = dx;
+        auto total = [&](const std::vector<double>& per_sample) {
+          std::vector<double> sum(static_cast<std::size_t>(v.c), 0.0);
+          for (std::int64_t n = 0; n < v.n; ++n)
+            for (std::int64_t c = 0; c < v.c; ++c) sum[static_cast<std::size_t>(c)] += per_sample[static_cast<std::size_t>(n * v.c + c)];
+          return Tensor::from_vector(sum, {v.c}).to(g.dtype());
+        };
+        if (needs[1]) grads[1] = total(s2);
+        if (needs[2]) grads[2] = total(s1);
+        return grads;
+      });
+}
+
+}  // namespace minidl
