@@ -1,4 +1,5 @@
 #include "minidl/layers/initializers.h"
+#include "minidl/layers/weights_from_file.h"
 
 #include <cmath>
 #include <map>
@@ -187,6 +188,14 @@ Initializer::Initializer(std::string_view identifier) {
   *this = Initializer(it->second());
 }
 
+namespace {
+thread_local int weights_from_file_depth = 0;
+}  // namespace
+
+WeightsFromFileScope::WeightsFromFileScope() { ++weights_from_file_depth; }
+WeightsFromFileScope::~WeightsFromFileScope() { --weights_from_file_depth; }
+bool WeightsFromFileScope::active() { return weights_from_file_depth > 0; }
+
 Initializer Initializer::from_config(const nlohmann::json& j) {
   if (j.is_null()) return Initializer();
   if (j.is_string()) return Initializer(j.get<std::string>());
@@ -212,7 +221,15 @@ Initializer Initializer::from_config(const nlohmann::json& j) {
   if (name == "Orthogonal") return Orthogonal{c.value("gain", 1.0), seed()};
   if (name == "Identity") return Identity{c.value("gain", 1.0)};
   if (name == "Custom")
-    throw_invalid_argument("initializer: a custom callable cannot be rebuilt from its config; pass it again in code");
+    return Initializer([](const Shape& shape, DType dtype) {
+      if (!WeightsFromFileScope::active())
+        throw_invalid_argument(
+            "initializer: this layer was rebuilt from a config, which cannot hold its custom initializer callable, "
+            "so it cannot create fresh weights of shape {}; build the layer in code with the callable, or load the "
+            "whole model with optim::load_model, which takes the weights from the file",
+            shape);
+      return Tensor::zeros(shape, dtype);  // overwritten from the file by load_model
+    });
   return Initializer(std::string_view(name));
 }
 

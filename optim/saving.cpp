@@ -1,6 +1,7 @@
 #include "minidl/optim/saving.h"
 
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "minidl/core/io/safetensors.h"
 #include "minidl/core/json_number.h"
 #include "minidl/core/random.h"
+#include "minidl/layers/weights_from_file.h"
 #include "minidl/optim/layer_registry.h"
 
 namespace minidl::optim {
@@ -138,8 +140,12 @@ void Model::save_weights(const std::filesystem::path& path) const {
 }
 
 void Model::load_weights(const std::filesystem::path& path) {
-  const auto contents = io::load_safetensors(path);
-  assign_weights(*this, contents.tensors, path, "Model.load_weights");
+  auto contents = io::load_safetensors(model_file(path));
+  // A whole-model file works too (Keras's load_weights reads a .keras file): its weights only.
+  const auto format = contents.metadata.find("format");
+  if (format != contents.metadata.end() && format->second == kFormat)
+    std::erase_if(contents.tensors, [](const auto& named) { return named.first.rfind(kOptimizerPrefix, 0) == 0; });
+  assign_weights(*this, contents.tensors, model_file(path), "Model.load_weights");
 }
 
 void Model::save(const std::filesystem::path& path) const {
@@ -190,10 +196,14 @@ Model load_model(const std::filesystem::path& path, const LoadModelOptions& opti
   try {
     if (!config.is_object()) throw_invalid_argument("the config is not a JSON object");
     const CustomObjectScope custom_objects(options.custom_objects);
+    // Building runs the initializers, custom callables (not in the config) included: assign_weights
+    // overwrites whatever they make. Functional graphs build while being rebuilt.
+    std::optional<initializers::WeightsFromFileScope> from_file(std::in_place);
     Model model(layer_from_config(config));
     const nlohmann::json build = config.value("build_config", nlohmann::json());
     if (build.is_object() && build.contains("input_shape") && !model.network().built())
       model.build(build_shapes(build["input_shape"]));
+    from_file.reset();
     io::NamedTensors weights;
     std::vector<std::pair<std::string, Tensor>> state;
     const std::string prefix = kOptimizerPrefix;
