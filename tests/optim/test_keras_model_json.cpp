@@ -1,0 +1,69 @@
+// The config loader on what the real Keras writes (fixture: tests/reference/keras_layers_extra.py):
+// the layer configs of LayerNormalization, Embedding, global pooling and Cropping2D through
+// layer_from_config, and whole Keras 3 models (model.to_json(): functional with several inputs,
+// a shared layer, Embedding + LayerNormalization + Conv2DTranspose + Cropping2D + pooling, a
+// Sequential) rebuilt, given Keras's weights in Keras's order, and predicting what Keras predicted.
+#include "support/keras_case.h"
+
+using namespace minidl;
+using nlohmann::json;
+
+TEST_CASE("Keras's layer configs rebuild layers that equal Keras", "[optim][layer_registry][keras]") {
+  const auto fx = test::load_fixture("keras_layers_extra.json");
+  const std::map<std::string, std::string> families = {{"layer_normalization", "LayerNormalization"},
+                                                       {"embedding", "Embedding"},
+                                                       {"cropping", "Cropping2D"},
+                                                       {"global_pooling", ""}};
+  int cases = 0;
+  for (const auto& [family, fixed_cls] : families) {
+    for (const auto& c : fx[family]) {
+      const std::string cls = !fixed_cls.empty()       ? fixed_cls
+                              : c["kind"] == "max" ? "GlobalMaxPooling2D"
+                                                   : "GlobalAveragePooling2D";
+      INFO(cls << " config " << c["config"].dump() << " input " << c["input_shape"].dump());
+      auto layer = optim::layer_from_config({{"class_name", cls}, {"config", c["config"]}});
+      REQUIRE(layer->class_name() == cls);
+      test::check_case(*layer, c, test::case_input(c));
+      ++cases;
+    }
+  }
+  CHECK(cases >= 45);
+}
+
+TEST_CASE("Keras 3 model.to_json() loads and predicts what Keras predicts", "[optim][functional][saving][keras]") {
+  const auto fx = test::load_fixture("keras_layers_extra.json");
+  REQUIRE(fx["models"].size() == 5);
+  for (const auto& m : fx["models"]) {
+    INFO("model " << m["name"]);
+    const json architecture = json::parse(m["json"].get<std::string>());
+    // What load_model does with the architecture part of a config.json.
+    optim::Model model(optim::layer_from_config(architecture));
+    CHECK(model.network().name() == m["name"]);
+    // Keras's weights in Keras's order: the same paths and shapes, then pattern() values.
+    const auto weights = model.weights();
+    REQUIRE(weights.size() == m["weights"].size());
+    std::vector<Tensor> values;
+    const std::int64_t seed = m["seed"];
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      const auto& k = m["weights"][i];
+      INFO("weight " << i << ": ours " << weights[i]->path << " keras " << k["path"]);
+      CHECK(weights[i]->path.ends_with(k["path"].get<std::string>()));
+      REQUIRE(weights[i]->value.shape() == test::shape_from_json(k["shape"]));
+      values.push_back(test::pattern(weights[i]->value.shape(), seed + 1 + static_cast<std::int64_t>(i)));
+    }
+    model.set_weights(values);
+    std::vector<Tensor> xs;
+    for (const auto& in : m["inputs"]) {
+      const Shape shape = test::shape_from_json(in["shape"]);
+      xs.push_back(in.contains("indices_below") ? test::pattern_indices(shape, in["seed"], in["indices_below"])
+                                                : test::pattern(shape, in["seed"]));
+    }
+    const Shape out = test::shape_from_json(m["output_shape"]);
+    const Tensor expected = Tensor::from_vector(m["y"].get<std::vector<double>>(), out).to(DType::Float32);
+    REQUIRE_CLOSE(model.predict(xs), expected, 1e-5, 1e-6);
+    // And back: our config of the loaded model loads again into the same predictions.
+    optim::Model again(optim::layer_from_config(model.to_json()));
+    again.set_weights(values);
+    REQUIRE_CLOSE(again.predict(xs), expected, 1e-5, 1e-6);
+  }
+}
