@@ -25,6 +25,14 @@ inline std::string dtype_name_of(const nlohmann::json& j) {
   return "float32";
 }
 
+// An InputLayer's dtype in a Keras file. Integer and bool inputs (Keras users declare token ids and
+// labels as Input(dtype="int32")) load as float32, which is how minidl holds them (whole numbers
+// in float tensors); refusing them would refuse most Keras models with an Embedding.
+inline std::string input_dtype_name_of(const nlohmann::json& j) {
+  const std::string d = dtype_name_of(j);
+  return d.find("int") != std::string::npos || d == "bool" ? "float32" : d;
+}
+
 template <class Options>
 void read_common(const nlohmann::json& c, Options& o) {
   o.name = c.value("name", std::string());

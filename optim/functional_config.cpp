@@ -75,7 +75,7 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
       const json& shape = ic.contains("batch_shape") ? ic["batch_shape"] : ic.at("batch_input_shape");
       std::vector<std::int64_t> d;
       for (const auto& v : shape) d.push_back(v.is_null() ? -1 : json_int(v, "batch_shape"));
-      outputs[name].push_back(layers::Input({.dtype = layers::config::dtype_name_of(ic.value("dtype", json("float32"))),
+      outputs[name].push_back(layers::Input({.dtype = layers::config::input_dtype_name_of(ic.value("dtype", json("float32"))),
                                              .batch_shape = Shape(d.begin(), d.end()),
                                              .name = name}));
       continue;

@@ -186,7 +186,7 @@ std::shared_ptr<layers::Layer> input_layer(const json& c) {
   const json& shape = c.contains("batch_shape") ? c["batch_shape"] : c.at("batch_input_shape");
   const auto d = dims_of(shape);
   return std::make_shared<layers::InputLayer>(layers::InputOptions{
-      .dtype = cfg::dtype_name_of(c.value("dtype", json("float32"))), .batch_shape = Shape(d.begin(), d.end()),
+      .dtype = cfg::input_dtype_name_of(c.value("dtype", json("float32"))), .batch_shape = Shape(d.begin(), d.end()),
       .name = c.value("name", std::string())});
 }
 

@@ -222,7 +222,9 @@ Model load_model(const std::filesystem::path& path, const LoadModelOptions& opti
             with_slots.push_back(v);
             break;
           }
-      model.optimizer().load_state(state, with_slots);
+      // minidl always writes "iterations"; a file without any optimizer state (its config.json
+      // written by Keras, say) gets a fresh optimizer, as Keras compiles one from compile_config.
+      if (!state.empty()) model.optimizer().load_state(state, with_slots);
     }
     return model;
   } catch (const std::exception& e) {

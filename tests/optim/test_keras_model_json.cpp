@@ -2,11 +2,46 @@
 // the layer configs of LayerNormalization, Embedding, global pooling and Cropping2D through
 // layer_from_config, and whole Keras 3 models (model.to_json(): functional with several inputs,
 // a shared layer, Embedding + LayerNormalization + Conv2DTranspose + Cropping2D + pooling, a
-// Sequential) rebuilt, given Keras's weights in Keras's order, and predicting what Keras predicted.
+// Sequential, int32 ids, nested models, a compiled model) rebuilt, given Keras's weights in Keras's
+// order, and predicting what Keras predicted.
+#include "model_support.h"
 #include "support/keras_case.h"
 
 using namespace minidl;
 using nlohmann::json;
+
+namespace {
+
+const json& model_case(const json& fx, const std::string& name) {
+  for (const auto& m : fx["models"])
+    if (m["name"] == name) return m;
+  FAIL("no model " << name << " in the fixture");
+  throw;
+}
+
+// The case's inputs: pattern() values, or whole numbers for an Embedding's ids.
+std::vector<Tensor> model_inputs(const json& m) {
+  std::vector<Tensor> xs;
+  for (const auto& in : m["inputs"]) {
+    const Shape shape = test::shape_from_json(in["shape"]);
+    xs.push_back(in.contains("indices_below") ? test::pattern_indices(shape, in["seed"], in["indices_below"])
+                                              : test::pattern(shape, in["seed"]));
+  }
+  return xs;
+}
+
+// pattern(), plus 2 for a moving variance (kept positive), as the script sets them.
+Tensor pattern_weight(const Variable& v, std::int64_t seed) {
+  const Tensor t = test::pattern(v.value.shape(), seed);
+  return v.path.ends_with("moving_variance") ? (t + 2.0).to(DType::Float32) : t;
+}
+
+Tensor model_expected(const json& m) {
+  return Tensor::from_vector(m["y"].get<std::vector<double>>(), test::shape_from_json(m["output_shape"]))
+      .to(DType::Float32);
+}
+
+}  // namespace
 
 TEST_CASE("Keras's layer configs rebuild layers that equal Keras", "[optim][layer_registry][keras]") {
   const auto fx = test::load_fixture("keras_layers_extra.json");
@@ -32,7 +67,7 @@ TEST_CASE("Keras's layer configs rebuild layers that equal Keras", "[optim][laye
 
 TEST_CASE("Keras 3 model.to_json() loads and predicts what Keras predicts", "[optim][functional][saving][keras]") {
   const auto fx = test::load_fixture("keras_layers_extra.json");
-  REQUIRE(fx["models"].size() == 5);
+  REQUIRE(fx["models"].size() == 8);
   for (const auto& m : fx["models"]) {
     INFO("model " << m["name"]);
     const json architecture = json::parse(m["json"].get<std::string>());
@@ -49,21 +84,38 @@ TEST_CASE("Keras 3 model.to_json() loads and predicts what Keras predicts", "[op
       INFO("weight " << i << ": ours " << weights[i]->path << " keras " << k["path"]);
       CHECK(weights[i]->path.ends_with(k["path"].get<std::string>()));
       REQUIRE(weights[i]->value.shape() == test::shape_from_json(k["shape"]));
-      values.push_back(test::pattern(weights[i]->value.shape(), seed + 1 + static_cast<std::int64_t>(i)));
+      values.push_back(pattern_weight(*weights[i], seed + 1 + static_cast<std::int64_t>(i)));
     }
     model.set_weights(values);
-    std::vector<Tensor> xs;
-    for (const auto& in : m["inputs"]) {
-      const Shape shape = test::shape_from_json(in["shape"]);
-      xs.push_back(in.contains("indices_below") ? test::pattern_indices(shape, in["seed"], in["indices_below"])
-                                                : test::pattern(shape, in["seed"]));
-    }
-    const Shape out = test::shape_from_json(m["output_shape"]);
-    const Tensor expected = Tensor::from_vector(m["y"].get<std::vector<double>>(), out).to(DType::Float32);
+    const auto xs = model_inputs(m);
+    const Tensor expected = model_expected(m);
     REQUIRE_CLOSE(model.predict(xs), expected, 1e-5, 1e-6);
     // And back: our config of the loaded model loads again into the same predictions.
     optim::Model again(optim::layer_from_config(model.to_json()));
     again.set_weights(values);
     REQUIRE_CLOSE(again.predict(xs), expected, 1e-5, 1e-6);
   }
+}
+
+TEST_CASE("load_model reads Keras's config.json with its compile_config", "[optim][saving][keras]") {
+  const auto fx = test::load_fixture("keras_layers_extra.json");
+  const json& m = model_case(fx, "compiled");
+  const std::string keras_json = m["json"].get<std::string>();
+  REQUIRE(json::parse(keras_json)["compile_config"]["optimizer"]["class_name"] == "Adam");
+  // A minidl model file around Keras's JSON: the weights under minidl's paths, pattern() values.
+  optim::Model probe(optim::layer_from_config(json::parse(keras_json)));
+  io::NamedTensors tensors;
+  const std::int64_t seed = m["seed"];
+  for (const auto& v : probe.weights())
+    tensors.emplace_back(v->path, pattern_weight(*v, seed + 1 + static_cast<std::int64_t>(tensors.size())));
+  test::TempDir dir("keras_config");
+  io::save_safetensors(dir / "m.safetensors", tensors,
+                       {{"format", "minidl.model"}, {"format_version", "1"}, {"config", keras_json}});
+  optim::Model model = optim::load_model(dir / "m.safetensors");
+  REQUIRE(model.compiled());
+  CHECK(model.optimizer().class_name() == "Adam");
+  CHECK(model.optimizer().learning_rate() == Approx(0.01).epsilon(1e-6));
+  CHECK(model.compile_config()["loss"] == "mse");
+  CHECK(model.compile_config()["metrics"] == json::array({"mae"}));
+  REQUIRE_CLOSE(model.predict(model_inputs(m)), model_expected(m), 1e-5, 1e-6);
 }

@@ -10,7 +10,8 @@ tests/support/fixtures.cpp) and are given to the layers with set_weights. Embedd
 indices(shape, seed, input_dim): element i is k * input_dim // 1000 with k = (i * 7919 + seed * 104729)
 % 1000, the integer form of pattern(). Outputs are float32 Keras.
 Besides the outputs the fixture holds each layer's get_config() (keys and values), and for the
-models their model.to_json() text and predictions, with weight i = pattern(shape_i, seed + 1 + i).
+models their model.to_json() text and predictions, with weight i = pattern(shape_i, seed + 1 + i)
+(+ 2 for a BatchNormalization moving_variance).
 """
 import json
 import os
@@ -38,6 +39,7 @@ def indices(shape, seed, input_dim):
 
 
 def flat(y):
+    assert np.all(np.isfinite(y)), "a non-finite reference value"
     return [float(f"{v:.8g}") for v in np.asarray(y, dtype=np.float64).reshape(-1)]
 
 
@@ -149,7 +151,9 @@ def cropping_cases():
 # ---- Keras 3 models ----
 
 def set_pattern_weights(model, seed):
-    model.set_weights(weight_patterns(model.weights, seed))
+    """Weight i is pattern(shape, seed + 1 + i), plus 2 for a moving_variance (kept positive)."""
+    values = weight_patterns(model.weights, seed)
+    model.set_weights([v + 2 if w.path.endswith("moving_variance") else v for v, w in zip(values, model.weights)])
 
 
 def two_inputs():
@@ -213,16 +217,48 @@ def channels_first_model():
     return keras.Model(x, h, name="channels_first"), [(2, 2, 7, 6)]
 
 
+def int_ids():
+    """Integer ids, as Keras users feed an Embedding: Input(dtype="int32")."""
+    ids = keras.Input((3,), dtype="int32", name="ids")
+    e = layers.Embedding(7, 4, mask_zero=True, name="embed")(ids)
+    e = layers.LayerNormalization(epsilon=1e-5, name="ln")(e)
+    h = layers.Dense(5, activation="gelu", name="hidden")(layers.Flatten(name="flat")(e))
+    h = layers.BatchNormalization(name="bn")(h)
+    h = layers.Dropout(0.4, name="drop")(h)
+    return keras.Model(ids, layers.Dense(2, name="out")(h), name="int_ids"), [("label", 4, 3)]
+
+
+def nested():
+    """A Sequential block and a functional block used as layers of an outer model."""
+    block = keras.Sequential([keras.Input((4,)), layers.Dense(6, activation="relu", name="d1"),
+                              layers.BatchNormalization(name="bn"), layers.Dropout(0.3, name="drop")], name="block")
+    u = keras.Input((6,), name="u")
+    inner = keras.Model(u, layers.Dense(3, activation="tanh", name="d2")(layers.LayerNormalization(name="ln")(u)),
+                        name="inner")
+    x = keras.Input((4,), name="x")
+    y = layers.Dense(2, name="out")(inner(block(x)))
+    return keras.Model(x, y, name="nested"), [(3, 4)]
+
+
+def compiled():
+    """A compiled model: to_json() carries Keras's compile_config."""
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, layers.Dense(1, name="out")(layers.Dense(4, activation="relu", name="h")(x)),
+                        name="compiled")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse", metrics=["mae"])
+    return model, [(2, 3)]
+
+
 def model_cases():
     cases, seed = [], 24000
-    for build in [two_inputs, shared_layer, conditional, sequential, channels_first_model]:
+    for build in [two_inputs, shared_layer, conditional, sequential, channels_first_model, int_ids, nested, compiled]:
         keras.backend.clear_session()
         model, input_specs = build()
         set_pattern_weights(model, seed)
         xs, descr = [], []
         for k, spec in enumerate(input_specs):
             if spec[0] == "label":
-                xs.append(indices(spec[1:], seed - 1 - k, 5).astype(np.float32))
+                xs.append(indices(spec[1:], seed - 1 - k, 5).astype(np.float32 if build is conditional else np.int32))
                 descr.append({"shape": list(spec[1:]), "seed": seed - 1 - k, "indices_below": 5})
             else:
                 xs.append(pattern(spec, seed - 1 - k).astype(np.float32))
