@@ -192,7 +192,9 @@ Model load_model(const std::filesystem::path& path, const LoadModelOptions& opti
     const CustomObjectScope custom_objects(options.custom_objects);
     Model model(layer_from_config(config));
     const nlohmann::json build = config.value("build_config", nlohmann::json());
-    if (build.is_object() && build.contains("input_shape") && !model.network().built())
+    // Keras writes {"input_shape": null} for a functional model (built by its inputs).
+    if (build.is_object() && build.contains("input_shape") && !build["input_shape"].is_null() &&
+        !model.network().built())
       model.build(build_shapes(build["input_shape"]));
     io::NamedTensors weights;
     std::vector<std::pair<std::string, Tensor>> state;
@@ -206,7 +208,8 @@ Model load_model(const std::filesystem::path& path, const LoadModelOptions& opti
     if (contents.metadata.count(kRngStateKey)) restore_rng_states(model.network(), meta(kRngStateKey), file);
 
     const nlohmann::json cc = config.value("compile_config", nlohmann::json());
-    if (options.compile && cc.is_object()) {
+    // Keras writes {} for a model that was never compiled.
+    if (options.compile && cc.is_object() && !cc.empty()) {
       CompileOptions co{.optimizer = OptimizerArg(cc.at("optimizer"))};
       if (cc.contains("loss") && !cc["loss"].is_null()) co.loss = Loss::from_config(cc["loss"]);
       for (const auto& m : cc.value("metrics", nlohmann::json::array())) {

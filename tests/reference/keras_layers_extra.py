@@ -61,11 +61,15 @@ SEED = [0]
 def record(layer, shape, seed, x=None, **extra):
     """Runs `layer` on pattern(shape, seed) (or x) and keeps its output and config."""
     SEED[0] = seed
+    unbuilt = layer.get_config()
     if x is None:
         x = pattern(shape, seed).astype(np.float32)
     y = run(layer, x)
-    return dict(extra, input_shape=list(shape), seed=seed, output_shape=list(y.shape), y=flat(y),
-                weight_shapes=[list(w.shape) for w in layer.weights], config=layer.get_config())
+    rec = dict(extra, input_shape=list(shape), seed=seed, output_shape=list(y.shape), y=flat(y),
+               weight_shapes=[list(w.shape) for w in layer.weights], config=layer.get_config())
+    if unbuilt != rec["config"]:  # LayerNormalization's int axis becomes a list when built
+        rec["config_unbuilt"] = unbuilt
+    return rec
 
 
 # ---- LayerNormalization ----
@@ -208,6 +212,22 @@ def sequential():
     ], name="seq"), [(2, 5, 5, 2)]
 
 
+def sequential_built():
+    """No Input: built with build(), then the config gains an InputLayer and a build_config."""
+    model = keras.Sequential([layers.Dense(3, activation="relu", name="d"), layers.LayerNormalization(name="ln")],
+                             name="seq_built")
+    model.build((None, 4))
+    return model, [(3, 4)]
+
+
+def sequential_called():
+    """No Input: built by a first call, which fixes the InputLayer's batch axis to that batch's size."""
+    model = keras.Sequential([layers.Embedding(6, 2, name="e"), layers.Flatten(name="f"), layers.Dense(2, name="d")],
+                             name="seq_called")
+    model(indices((2, 3), 1, 6).astype(np.float32))
+    return model, [("label", 2, 3)]
+
+
 def channels_first_model():
     x = keras.Input((2, 7, 6), name="x")
     h = layers.Cropping2D((1, 2), data_format="channels_first", name="crop")(x)
@@ -251,7 +271,8 @@ def compiled():
 
 def model_cases():
     cases, seed = [], 24000
-    for build in [two_inputs, shared_layer, conditional, sequential, channels_first_model, int_ids, nested, compiled]:
+    for build in [two_inputs, shared_layer, conditional, sequential, channels_first_model, int_ids, nested, compiled,
+                  sequential_built, sequential_called]:
         keras.backend.clear_session()
         model, input_specs = build()
         set_pattern_weights(model, seed)

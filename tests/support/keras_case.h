@@ -50,8 +50,15 @@ inline void set_case_weights(layers::Layer& layer, const nlohmann::json& c) {
   layer.set_weights(w);
 }
 
-// Builds `layer` for the case, sets its weights, compares output (1e-5 relative) and config.
-inline void check_case(layers::Layer& layer, const nlohmann::json& c, const Tensor& x) {
+// Compares `layer`'s config before build with Keras's, builds it for the case, sets its weights,
+// compares output (1e-5 relative) and config. Before build Keras's config is "config_unbuilt" when
+// it differs, except for a layer made from Keras's built config (`from_built_config`), which keeps it.
+inline void check_case(layers::Layer& layer, const nlohmann::json& c, const Tensor& x, bool from_built_config = false) {
+  {
+    INFO("before build");
+    require_same_config(layer.class_name(), layer.get_config(),
+                        from_built_config ? c["config"] : c.value("config_unbuilt", c["config"]));
+  }
   const Shape in = shape_from_json(c["input_shape"]), out = shape_from_json(c["output_shape"]);
   REQUIRE(layer.compute_output_shape(in) == out);
   layer.build(in);
