@@ -76,6 +76,26 @@ void require_same_model_headers(const json& ours, const json& keras) {
   }
 }
 
+// Our InputLayer configs equal Keras's, but for integer dtypes, which load as float32, and the
+// batch axis of a Sequential's.
+void require_same_input_layers(const json& ours, const json& keras) {
+  for (const auto& k : keras["config"]["layers"]) {
+    if (k["class_name"] != "InputLayer") continue;
+    json expected = k["config"];
+    if (expected["dtype"].get<std::string>().find("int") != std::string::npos) expected["dtype"] = "float32";
+    // A Sequential built by a first call has Keras fix the batch axis to that call's; minidl keeps it open.
+    if (keras["class_name"] == "Sequential") expected["batch_shape"][0] = nullptr;
+    bool found = false;
+    for (const auto& o : ours["config"]["layers"])
+      if (o["class_name"] == "InputLayer" && o["config"]["name"] == expected["name"]) {
+        found = true;
+        test::require_same_config("InputLayer", o["config"], expected);
+      }
+    INFO("InputLayer " << expected["name"]);
+    CHECK(found);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("Keras's layer configs rebuild layers that equal Keras", "[optim][layer_registry][keras]") {
@@ -126,6 +146,7 @@ TEST_CASE("Keras 3 model.to_json() loads and predicts what Keras predicts", "[op
     const Tensor expected = model_expected(m);
     REQUIRE_CLOSE(model.predict(xs), expected, 1e-5, 1e-6);
     require_same_model_headers(model.to_json(), architecture);
+    require_same_input_layers(model.to_json(), architecture);
     // And back: our config of the loaded model loads again into the same predictions.
     optim::Model again(optim::layer_from_config(model.to_json()));
     again.set_weights(values);
@@ -159,5 +180,21 @@ TEST_CASE("load_model reads Keras's config.json of models never compiled", "[opt
     optim::Model model = optim::load_model(keras_model_file(dir, m));
     CHECK_FALSE(model.compiled());
     REQUIRE_CLOSE(model.predict(model_inputs(m)), model_expected(m), 1e-5, 1e-6);
+  }
+}
+
+TEST_CASE("Keras InputLayer flags minidl cannot honour are refused", "[optim][functional][saving][keras]") {
+  const auto fx = test::load_fixture("keras_layers_extra.json");
+  for (const char* flag : {"optional", "sparse", "ragged"}) {
+    for (const char* name : {"two_inputs", "seq_built"}) {
+      json keras = json::parse(model_case(fx, name)["json"].get<std::string>());
+      auto& input = keras["config"]["layers"][0];
+      REQUIRE(input["class_name"] == "InputLayer");
+      REQUIRE(input["config"][flag] == false);
+      input["config"][flag] = true;
+      INFO(name << " with " << flag << "=true");
+      const std::string fragment = std::string(flag) + "=true is not supported";
+      REQUIRE_THROWS_WITH_ALL(optim::layer_from_config(keras), std::invalid_argument, "InputLayer", fragment.c_str());
+    }
   }
 }
