@@ -15,7 +15,9 @@ struct EmbeddingOptions {
   regularizers::Regularizer embeddings_regularizer{};
   constraints::Constraint embeddings_constraint{};
   // Kept in the config only: minidl has no masking, so index 0 is looked up like any other and no
-  // mask reaches later layers.
+  // mask reaches later layers. Outputs equal Keras's; training does not where Keras's mask reaches
+  // the model's output: Keras then leaves the index-0 positions out of the loss (checked with Keras
+  // 3.15: Embedding(mask_zero=True) -> Dense, mse over [[0, 1, 2], [3, 0, 0]] averages 3 positions, not 6).
   bool mask_zero = false;
   regularizers::Regularizer activity_regularizer{};  // a base-Layer keyword argument in Keras 3
   MINIDL_LAYER_COMMON_OPTIONS;

@@ -185,11 +185,13 @@ nlohmann::json Functional::get_config() const {
       }
       inbound.push_back({{"args", json::array({arg})}, {"kwargs", json::object()}});
     }
-    const bool model = l->class_name() == "Functional" || l->class_name() == "Sequential";
-    layers.push_back({{"module", model ? "keras" : "keras.layers"},
+    // As Keras 3 writes them (it refuses module "keras" for a Functional).
+    const bool functional = l->class_name() == "Functional";
+    const bool model = functional || l->class_name() == "Sequential";
+    layers.push_back({{"module", functional ? "keras.src.models.functional" : model ? "keras" : "keras.layers"},
                       {"class_name", l->class_name()},
                       {"config", l->get_config()},
-                      {"registered_name", nullptr},
+                      {"registered_name", functional ? json("Functional") : json(nullptr)},
                       {"name", l->name()},
                       {"inbound_nodes", inbound}});
   }

@@ -46,7 +46,7 @@ nlohmann::json InputLayer::get_config() const {
   nlohmann::json batch_shape = nlohmann::json::array();
   for (auto d : batch_shape_) batch_shape.push_back(d < 0 ? nlohmann::json(nullptr) : nlohmann::json(d));
   return {{"batch_shape", batch_shape}, {"dtype", std::string(dtype_name(dtype()))}, {"sparse", false},
-          {"ragged", false}, {"name", name()}};
+          {"ragged", false}, {"name", name()}, {"optional", false}};
 }
 
 Shape adjust_input_rank(const Shape& reference, const Shape& shape) {

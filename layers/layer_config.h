@@ -25,6 +25,23 @@ inline std::string dtype_name_of(const nlohmann::json& j) {
   return "float32";
 }
 
+// Keras InputLayer flags minidl has no tensors for (sparse, ragged) or no calls for (optional: an
+// input that may be None) are refused rather than loaded as something else.
+inline void check_input_flags(const nlohmann::json& c) {
+  for (const char* key : {"sparse", "ragged", "optional"})
+    if (c.contains(key) && c[key].is_boolean() && c[key].get<bool>())
+      throw_invalid_argument("InputLayer '{}': {}=true is not supported by minidl, received {}", c.value("name", std::string()),
+                             key, c.dump().substr(0, 200));
+}
+
+// An InputLayer's dtype in a Keras file. Integer and bool inputs (Keras users declare token ids and
+// labels as Input(dtype="int32")) load as float32, which is how minidl holds them (whole numbers
+// in float tensors); refusing them would refuse most Keras models with an Embedding.
+inline std::string input_dtype_name_of(const nlohmann::json& j) {
+  const std::string d = dtype_name_of(j);
+  return d.find("int") != std::string::npos || d == "bool" ? "float32" : d;
+}
+
 template <class Options>
 void read_common(const nlohmann::json& c, Options& o) {
   o.name = c.value("name", std::string());

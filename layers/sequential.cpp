@@ -89,7 +89,8 @@ nlohmann::json Sequential::get_config() const {
     layers.push_back({{"module", "keras.layers"},
                       {"class_name", "InputLayer"},
                       {"config", {{"batch_shape", batch_shape}, {"dtype", std::string(dtype_name(dtype()))},
-                                  {"sparse", false}, {"ragged", false}, {"name", "input_layer"}}},
+                                  {"sparse", false}, {"ragged", false}, {"name", "input_layer"},
+                                  {"optional", false}}},
                       {"registered_name", nullptr}});
   }
   for (const auto& l : layers_)

@@ -72,10 +72,11 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
     const std::string name = e.contains("name") ? e["name"].get<std::string>() : e.at("config").at("name").get<std::string>();
     if (e.value("class_name", std::string()) == "InputLayer") {
       const json& ic = e.at("config");
+      layers::config::check_input_flags(ic);
       const json& shape = ic.contains("batch_shape") ? ic["batch_shape"] : ic.at("batch_input_shape");
       std::vector<std::int64_t> d;
       for (const auto& v : shape) d.push_back(v.is_null() ? -1 : json_int(v, "batch_shape"));
-      outputs[name].push_back(layers::Input({.dtype = layers::config::dtype_name_of(ic.value("dtype", json("float32"))),
+      outputs[name].push_back(layers::Input({.dtype = layers::config::input_dtype_name_of(ic.value("dtype", json("float32"))),
                                              .batch_shape = Shape(d.begin(), d.end()),
                                              .name = name}));
       continue;

@@ -49,6 +49,7 @@ std::shared_ptr<layers::Layer> sequential(const json& c) {
   for (const auto& entry : c.value("layers", json::array())) {
     if (entry.value("class_name", std::string()) == "InputLayer") {
       const json& ic = entry.at("config");
+      cfg::check_input_flags(ic);
       const json shape = ic.contains("batch_shape") ? ic["batch_shape"] : ic.at("batch_input_shape");
       auto d = dims_of(shape);
       if (d.empty()) throw_invalid_argument("InputLayer: batch_shape is empty");
@@ -174,10 +175,11 @@ std::shared_ptr<layers::Layer> leaky_relu(const json& c) {
 }
 
 std::shared_ptr<layers::Layer> input_layer(const json& c) {
+  cfg::check_input_flags(c);
   const json& shape = c.contains("batch_shape") ? c["batch_shape"] : c.at("batch_input_shape");
   const auto d = dims_of(shape);
   return std::make_shared<layers::InputLayer>(layers::InputOptions{
-      .dtype = cfg::dtype_name_of(c.value("dtype", json("float32"))), .batch_shape = Shape(d.begin(), d.end()),
+      .dtype = cfg::input_dtype_name_of(c.value("dtype", json("float32"))), .batch_shape = Shape(d.begin(), d.end()),
       .name = c.value("name", std::string())});
 }
 

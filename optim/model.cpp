@@ -407,10 +407,13 @@ nlohmann::json Model::to_json() const {
     }
     build = {{"input_shape", shapes.size() == 1 ? shapes[0] : shapes}};
   }
-  return {{"module", "keras"},
+  // Keras 3 writes a functional model as keras.src.models.functional / "Functional" and refuses
+  // module "keras" for it ("not a KerasSaveable subclass"); a Sequential is plain "keras".
+  const bool functional = network_->class_name() == "Functional";
+  return {{"module", functional ? "keras.src.models.functional" : "keras"},
           {"class_name", network_->class_name()},
           {"config", network_->get_config()},
-          {"registered_name", nullptr},
+          {"registered_name", functional ? nlohmann::json("Functional") : nlohmann::json(nullptr)},
           {"build_config", build},
           {"compile_config", compile_config()}};
 }

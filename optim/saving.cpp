@@ -201,7 +201,9 @@ Model load_model(const std::filesystem::path& path, const LoadModelOptions& opti
     std::optional<initializers::WeightsFromFileScope> from_file(std::in_place);
     Model model(layer_from_config(config));
     const nlohmann::json build = config.value("build_config", nlohmann::json());
-    if (build.is_object() && build.contains("input_shape") && !model.network().built())
+    // Keras writes {"input_shape": null} for a functional model (built by its inputs).
+    if (build.is_object() && build.contains("input_shape") && !build["input_shape"].is_null() &&
+        !model.network().built())
       model.build(build_shapes(build["input_shape"]));
     from_file.reset();
     io::NamedTensors weights;
@@ -216,7 +218,8 @@ Model load_model(const std::filesystem::path& path, const LoadModelOptions& opti
     if (contents.metadata.count(kRngStateKey)) restore_rng_states(model.network(), meta(kRngStateKey), file);
 
     const nlohmann::json cc = config.value("compile_config", nlohmann::json());
-    if (options.compile && cc.is_object()) {
+    // Keras writes {} for a model that was never compiled.
+    if (options.compile && cc.is_object() && !cc.empty()) {
       CompileOptions co{.optimizer = OptimizerArg(cc.at("optimizer"))};
       if (cc.contains("loss") && !cc["loss"].is_null()) co.loss = Loss::from_config(cc["loss"]);
       for (const auto& m : cc.value("metrics", nlohmann::json::array())) {
@@ -232,7 +235,9 @@ Model load_model(const std::filesystem::path& path, const LoadModelOptions& opti
             with_slots.push_back(v);
             break;
           }
-      model.optimizer().load_state(state, with_slots);
+      // minidl always writes "iterations"; a file without any optimizer state (its config.json
+      // written by Keras, say) gets a fresh optimizer, as Keras compiles one from compile_config.
+      if (!state.empty()) model.optimizer().load_state(state, with_slots);
     }
     return model;
   } catch (const std::exception& e) {

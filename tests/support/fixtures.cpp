@@ -72,4 +72,11 @@ Tensor pattern(const Shape& shape, std::int64_t seed, DType dtype) {
   return Tensor::from_vector(v, shape).to(dtype);
 }
 
+Tensor pattern_indices(const Shape& shape, std::int64_t seed, std::int64_t limit) {
+  std::vector<double> v(static_cast<std::size_t>(shape.numel()));
+  for (std::size_t i = 0; i < v.size(); ++i)
+    v[i] = static_cast<double>((static_cast<std::int64_t>(i) * 7919 + seed * 104729) % 1000 * limit / 1000);
+  return Tensor::from_vector(v, shape).to(DType::Float32);
+}
+
 }  // namespace minidl::test

@@ -36,6 +36,9 @@ Tensor random_leaf(const Shape& shape, std::uint64_t seed, double low = -1.0, do
 // The deterministic values of tests/reference/torch_conv.py's pattern(): element i is
 // ((i * 7919 + seed * 104729) % 1000) / 500 - 1, computed in double like Python does.
 Tensor pattern(const Shape& shape, std::int64_t seed, DType dtype = DType::Float32);
+// Whole numbers in [0, limit) from the same sequence: element i is k * limit / 1000 (integer
+// division) with k = (i * 7919 + seed * 104729) % 1000, as keras_layers_extra.py's indices(). Float32.
+Tensor pattern_indices(const Shape& shape, std::int64_t seed, std::int64_t limit);
 
 }  // namespace minidl::test
 
