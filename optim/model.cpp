@@ -1,5 +1,6 @@
 #include "minidl/optim/model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <map>
@@ -146,6 +147,24 @@ std::int64_t Model::check_inputs(std::string_view who, const ModelInputs& x, con
                              who, input_name(x, i), ref_name, input_name(x, i), x[i].shape()[0], x[i].shape(),
                              ref_name, ref.shape()[0], ref.shape());
   return ref.shape()[0];
+}
+
+ModelOutputs Model::in_output_order(std::string_view who, const ModelOutputs& y) const {
+  if (y.names().empty()) return y;
+  std::vector<std::string> sorted_names = output_names_;
+  std::sort(sorted_names.begin(), sorted_names.end());
+  if (y.names() != sorted_names) {  // both sorted: the same set
+    std::string keys;
+    for (const auto& k : y.names()) keys += fmt::format("{}'{}': '*'", keys.empty() ? "" : ", ", k);
+    throw_invalid_argument("Model.{}: y_true and y_pred have different structures. y_true: {{{}}} y_pred: {} (the keys "
+                           "of y must be the output names {})",
+                           who, keys, detail::python_list(std::vector<std::string>(output_names_.size(), "*")),
+                           detail::python_list(output_names_));
+  }
+  std::vector<Tensor> ordered;
+  for (const auto& name : output_names_)
+    ordered.push_back(y[static_cast<std::size_t>(std::find(y.names().begin(), y.names().end(), name) - y.names().begin())]);
+  return ordered;
 }
 
 void Model::check_targets(std::string_view who, const ModelInputs& x, const ModelOutputs& y) const {
@@ -334,14 +353,16 @@ Logs Model::train_step(const ModelInputs& x, const ModelOutputs& y, const Tensor
   return metric_logs();
 }
 
-Logs Model::train_on_batch(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight) {
+Logs Model::train_on_batch(const ModelInputs& x, const ModelOutputs& y_in, const Tensor& sample_weight) {
+  const ModelOutputs y = in_output_order("train_on_batch", y_in);
   require_compiled("train_on_batch");
   check_data("train_on_batch", x, y, sample_weight, 1);
   reset_metrics();
   return train_step(x, y, sample_weight);
 }
 
-Logs Model::test_on_batch(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight) {
+Logs Model::test_on_batch(const ModelInputs& x, const ModelOutputs& y_in, const Tensor& sample_weight) {
+  const ModelOutputs y = in_output_order("test_on_batch", y_in);
   require_compiled("test_on_batch");
   check_data("test_on_batch", x, y, sample_weight, 1);
   return run_evaluation(x, y, sample_weight, std::max<std::int64_t>(y[0].shape()[0], 1), 0, nullptr);
@@ -372,7 +393,8 @@ Logs Model::run_evaluation(const ModelInputs& x, const ModelOutputs& y, const Te
   return logs;
 }
 
-Logs Model::evaluate(const ModelInputs& x, const ModelOutputs& y, const EvaluateOptions& o) {
+Logs Model::evaluate(const ModelInputs& x, const ModelOutputs& y_in, const EvaluateOptions& o) {
+  const ModelOutputs y = in_output_order("evaluate", y_in);
   require_compiled("evaluate");
   check_data("evaluate", x, y, o.sample_weight, o.batch_size);
   return run_evaluation(x, y, o.sample_weight, o.batch_size, o.verbose, o.output);
@@ -403,7 +425,8 @@ ModelOutputs Model::predict_outputs(const ModelInputs& x, const PredictOptions& 
   return out;
 }
 
-History Model::fit(const ModelInputs& x_all, const ModelOutputs& y_all, const FitOptions& o) {
+History Model::fit(const ModelInputs& x_all, const ModelOutputs& y_in, const FitOptions& o) {
+  const ModelOutputs y_all = in_output_order("fit", y_in);
   require_compiled("fit");
   check_data("fit", x_all, y_all, o.sample_weight, o.batch_size);
   if (o.epochs < 0) throw_invalid_argument("Model.fit: epochs must be >= 0, received epochs={}", o.epochs);
@@ -422,7 +445,7 @@ History Model::fit(const ModelInputs& x_all, const ModelOutputs& y_all, const Fi
   const std::int64_t total = y_all[0].shape()[0];
   if (o.validation_data) {
     vx = o.validation_data->first;
-    vy = o.validation_data->second;
+    vy = in_output_order("fit (validation_data)", o.validation_data->second);
     check_data("fit (validation_data)", vx, vy, Tensor(), o.batch_size);
   } else if (o.validation_split > 0.0) {
     const auto split_at = static_cast<std::int64_t>(std::floor(static_cast<double>(total) * (1.0 - o.validation_split)));

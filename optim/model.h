@@ -202,6 +202,8 @@ class Model {
   // x checked against the network's input count and every input against y's number of samples
   // (input 0's without y); returns that number.
   std::int64_t check_inputs(std::string_view who, const ModelInputs& x, const Tensor& y) const;
+  // y in output order: a map keyed by output name is reordered (its keys must be the names).
+  ModelOutputs in_output_order(std::string_view who, const ModelOutputs& y) const;
   // y: one tensor per output, each with a batch axis and the same number of samples.
   void check_targets(std::string_view who, const ModelInputs& x, const ModelOutputs& y) const;
   void check_data(std::string_view who, const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight,

@@ -138,6 +138,23 @@ TEST_CASE("multi-output: train_on_batch and test_on_batch log every output", "[o
   CHECK(model.metrics().size() == 2);  // cls's accuracy, reg's mae
 }
 
+TEST_CASE("multi-output: y as a map keyed by output name is taken in output order", "[optim][multi_output]") {
+  const auto d = data();
+  const optim::FitOptions fit{.batch_size = 4, .epochs = 2, .verbose = 0, .validation_split = 0.2, .shuffle = false};
+  optim::Model listed = compiled(maps_options()), named = compiled(maps_options());
+  const auto h1 = listed.fit({d.a, d.b}, {d.labels, d.y_reg}, fit);
+  const auto h2 = named.fit({d.a, d.b}, {{"reg", d.y_reg}, {"cls", d.labels}}, fit);
+  CHECK(h1.history == h2.history);
+  CHECK(same_values(listed.get_weights(), named.get_weights()));
+  CHECK(listed.evaluate({d.a, d.b}, {d.labels, d.y_reg}, {.verbose = 0}) ==
+        named.evaluate({d.a, d.b}, std::map<std::string, Tensor>{{"cls", d.labels}, {"reg", d.y_reg}}, {.verbose = 0}));
+  REQUIRE_THROWS_WITH_ALL(named.fit({d.a, d.b}, {{"cls", d.labels}}, fit), std::invalid_argument,
+                          "y_true and y_pred have different structures. y_true: {'cls': '*'} y_pred: ['*', '*']",
+                          "output names ['cls', 'reg']");
+  REQUIRE_THROWS_WITH_ALL(named.test_on_batch({d.a, d.b}, {{"cls", d.labels}, {"nope", d.y_reg}}), std::invalid_argument,
+                          "Model.test_on_batch", "{'cls': '*', 'nope': '*'}");
+}
+
 TEST_CASE("multi-output: predict_outputs equals calling the model, per batch", "[optim][multi_output]") {
   const auto d = data();
   optim::Model model = compiled(maps_options());
