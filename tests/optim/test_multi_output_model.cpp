@@ -1,7 +1,8 @@
 // optim::Model on a functional model with two outputs (a classification head and a regression
 // head), against the real Keras (tests/reference/keras_multi_output.py): losses, loss_weights and
-// metrics given as maps, as lists and as one loss for both; History keys and values, evaluate and
-// predict. Then the summary and config, save / load_model, and the errors Keras raises.
+// metrics given as maps, as lists, as one loss for both and with one output left without a loss;
+// History keys and values, evaluate and predict. Then y as a map, the summary and config,
+// save / load_model, and the errors Keras raises.
 #include "model_support.h"
 
 using namespace minidl;
@@ -122,6 +123,13 @@ TEST_CASE("multi-output: one loss applies to every output, as Keras", "[optim][m
   const auto d = data();
   optim::Model model = compiled({.loss = "mse"});
   run_case(model, {d.one_hot, d.y_reg}, fixture["single"]);
+}
+
+TEST_CASE("multi-output: an output without a loss, as Keras's None", "[optim][multi_output][keras]") {
+  const auto fixture = load_fixture("keras_multi_output.json");
+  const auto d = data();
+  optim::Model model = compiled({.losses = {"mse", optim::Loss()}, .output_metrics = {{}, {"mae"}}});
+  run_case(model, {d.one_hot, d.y_reg}, fixture["no_loss"]);
 }
 
 TEST_CASE("multi-output: train_on_batch and test_on_batch log every output", "[optim][multi_output]") {

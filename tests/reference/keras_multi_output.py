@@ -13,7 +13,9 @@ tests/support/fixtures.cpp); nothing random is involved (SGD, shuffle=False), so
 match to float32 rounding. Two compile forms are recorded:
   - "maps": loss / loss_weights / metrics as dicts keyed by output name, sparse labels for "cls";
   - "lists": loss, loss_weights and metrics as lists in output order, one-hot labels;
-  - "single": one loss ("mse") for both outputs, no metrics (Keras applies it to each output).
+  - "single": one loss ("mse") for both outputs, no metrics (Keras applies it to each output);
+  - "no_loss": a loss for "cls" only (None for "reg"), a metric for "reg" only: no per-output losses
+    are logged when only one output has a loss.
 Each case stores History (every key, every epoch), evaluate's dict, predict's two outputs, and
 the summary text and output_layers of get_config().
 """
@@ -85,14 +87,15 @@ def main():
     lists = run({"loss": ["categorical_crossentropy", "mse"], "loss_weights": [0.3, 1.0],
                  "metrics": [["mae"], ["mse", "mae"]]}, [one_hot, y_reg])
     single = run({"loss": "mse"}, [one_hot, y_reg])
+    no_loss = run({"loss": ["mse", None], "metrics": [None, ["mae"]]}, [one_hot, y_reg])
     model = build()
     lines = []
     model.summary(print_fn=lambda s, line_break=True: lines.append(s))
-    fixture = {"keras": keras.__version__, "maps": maps, "lists": lists, "single": single, "summary": "".join(lines),
+    fixture = {"keras": keras.__version__, "maps": maps, "lists": lists, "single": single, "no_loss": no_loss, "summary": "".join(lines),
                "output_layers": model.get_config()["output_layers"]}
     with open(OUT, "w") as f:
         json.dump(fixture, f, indent=1)
-    print(json.dumps({k: sorted(fixture[k]["history"]) for k in ("maps", "lists", "single")}))
+    print(json.dumps({k: sorted(fixture[k]["history"]) for k in ("maps", "lists", "single", "no_loss")}))
 
 
 if __name__ == "__main__":
