@@ -69,6 +69,7 @@
 #include "minidl/optim/progbar.h"
 #include "minidl/optim/callbacks.h"
 #include "minidl/optim/model_inputs.h"
+#include "minidl/optim/model_outputs.h"
 #include "minidl/optim/model.h"
 #include "minidl/optim/layer_registry.h"
 #include "minidl/optim/saving.h"

@@ -5,6 +5,8 @@
 #include <set>
 #include <unordered_map>
 
+#include <fmt/ranges.h>
+
 #include "minidl/core/error.h"
 #include "minidl/layers/summary.h"
 
@@ -19,10 +21,12 @@ bool compatible(const Shape& expected, const Shape& got) {
   return true;
 }
 
-// Every node the output depends on, in id (= topological) order.
-std::vector<std::shared_ptr<const Node>> collect_nodes(const KerasTensor& output) {
-  std::vector<std::shared_ptr<const Node>> nodes, stack{output.node()};
-  std::set<const Node*> seen{output.node().get()};
+// Every node the outputs depend on, in id (= topological) order.
+std::vector<std::shared_ptr<const Node>> collect_nodes(const std::vector<KerasTensor>& outputs) {
+  std::vector<std::shared_ptr<const Node>> nodes, stack;
+  std::set<const Node*> seen;
+  for (const auto& o : outputs)
+    if (seen.insert(o.node().get()).second) stack.push_back(o.node());
   while (!stack.empty()) {
     auto n = stack.back();
     stack.pop_back();
@@ -49,10 +53,16 @@ nlohmann::json shape_json(const Shape& s) {
 }  // namespace
 
 Functional::Functional(KerasTensor input, KerasTensor output, const FunctionalOptions& options)
-    : Functional(std::vector<KerasTensor>{std::move(input)}, std::move(output), options) {}
+    : Functional(std::vector<KerasTensor>{std::move(input)}, std::vector<KerasTensor>{std::move(output)}, options) {}
 
 Functional::Functional(std::vector<KerasTensor> inputs, KerasTensor output, const FunctionalOptions& options)
-    : Container("Functional", common_of(options, inputs)), inputs_(std::move(inputs)), output_(std::move(output)) {
+    : Functional(std::move(inputs), std::vector<KerasTensor>{std::move(output)}, options) {}
+
+Functional::Functional(KerasTensor input, std::vector<KerasTensor> outputs, const FunctionalOptions& options)
+    : Functional(std::vector<KerasTensor>{std::move(input)}, std::move(outputs), options) {}
+
+Functional::Functional(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs, const FunctionalOptions& options)
+    : Container("Functional", common_of(options, inputs)), inputs_(std::move(inputs)), outputs_(std::move(outputs)) {
   if (inputs_.empty()) throw_invalid_argument("Functional '{}': needs at least one input (from layers::Input)", name());
   std::set<const Node*> input_nodes;
   for (std::size_t i = 0; i < inputs_.size(); ++i) {
@@ -63,8 +73,11 @@ Functional::Functional(std::vector<KerasTensor> inputs, KerasTensor output, cons
     if (!input_nodes.insert(t.node().get()).second)
       throw_invalid_argument("Functional '{}': Input '{}' is given twice", name(), t.node()->layer->name());
   }
-  if (!output_.defined()) throw_invalid_argument("Functional '{}': the output is an empty KerasTensor", name());
-  nodes_ = collect_nodes(output_);
+  if (outputs_.empty()) throw_invalid_argument("Functional '{}': needs at least one output", name());
+  for (std::size_t i = 0; i < outputs_.size(); ++i)
+    if (!outputs_[i].defined())
+      throw_invalid_argument("Functional '{}': output {} is an empty KerasTensor", name(), i);
+  nodes_ = collect_nodes(outputs_);
   for (const auto& n : nodes_)
     if (n->inputs.empty() && !input_nodes.count(n.get()))
       throw_invalid_argument("Functional '{}': the output depends on Input '{}', which is not among the model's inputs",
@@ -78,16 +91,16 @@ Functional::Functional(std::vector<KerasTensor> inputs, KerasTensor output, cons
   std::unordered_map<const Node*, std::size_t> position;
   for (std::size_t i = 0; i < nodes_.size(); ++i) position[nodes_[i].get()] = i;
   for (const auto& t : inputs_) input_positions_.push_back(position.at(t.node().get()));
-  output_position_ = position.at(output_.node().get());
+  for (const auto& t : outputs_) output_positions_.push_back(position.at(t.node().get()));
   arg_positions_.resize(nodes_.size());
-  last_use_.assign(nodes_.size(), nodes_.size());  // the output (and unused inputs) live to the end
+  last_use_.assign(nodes_.size(), nodes_.size());  // the outputs (and unused inputs) live to the end
   for (std::size_t i = 0; i < nodes_.size(); ++i)
     for (const auto& in : nodes_[i]->inputs) {
       const std::size_t p = position.at(in.node().get());
       arg_positions_[i].push_back(p);
       last_use_[p] = last_use_[p] == nodes_.size() ? i : std::max(last_use_[p], i);
     }
-  last_use_[output_position_] = nodes_.size();
+  for (std::size_t p : output_positions_) last_use_[p] = nodes_.size();  // an output another node reads too
 
   std::set<const Layer*> seen;
   for (const auto& n : nodes_)
@@ -110,9 +123,32 @@ std::vector<Shape> Functional::check_input_shapes(const std::vector<Shape>& shap
 
 void Functional::check_input(const Shape& input_shape) const { check_input_shapes({input_shape}); }
 
+const KerasTensor& Functional::output() const {
+  require_single_output("output()");
+  return outputs_[0];
+}
+
+std::vector<std::string> Functional::output_names() const {
+  std::vector<std::string> names;
+  for (const auto& t : outputs_) names.push_back(t.node()->layer->name());
+  return names;
+}
+
+void Functional::require_single_output(std::string_view what) const {
+  if (outputs_.size() != 1)
+    throw_invalid_argument("Functional '{}': {} needs a model with one output, this one has {} ({}); use call_outputs() "
+                           "or outputs(), or train it with optim::Model",
+                           name(), what, outputs_.size(), fmt::join(output_names(), ", "));
+}
+
 Tensor Functional::call(const Tensor& x, bool training) { return call_inputs({x}, training); }
 
 Tensor Functional::call_inputs(const std::vector<Tensor>& inputs, bool training) {
+  require_single_output("calling it as a layer");
+  return call_outputs(inputs, training)[0];
+}
+
+std::vector<Tensor> Functional::call_outputs(const std::vector<Tensor>& inputs, bool training) {
   std::vector<Shape> shapes;
   for (const auto& t : inputs) shapes.push_back(t.shape());
   const auto adjusted = check_input_shapes(shapes);
@@ -130,10 +166,17 @@ Tensor Functional::call_inputs(const std::vector<Tensor>& inputs, bool training)
     for (std::size_t p : arg_positions_[i])
       if (last_use_[p] == i) values[p] = Tensor();
   }
-  return values[output_position_];
+  std::vector<Tensor> out;
+  for (std::size_t p : output_positions_) out.push_back(values[p]);
+  return out;
 }
 
 Shape Functional::compute_output_shape_for(const std::vector<Shape>& input_shapes) const {
+  require_single_output("a single output shape");
+  return compute_output_shapes_for(input_shapes)[0];
+}
+
+std::vector<Shape> Functional::compute_output_shapes_for(const std::vector<Shape>& input_shapes) const {
   const auto adjusted = check_input_shapes(input_shapes);
   std::unordered_map<const Node*, Shape> shapes;
   for (std::size_t i = 0; i < inputs_.size(); ++i) shapes[inputs_[i].node().get()] = adjusted[i];
@@ -143,13 +186,18 @@ Shape Functional::compute_output_shape_for(const std::vector<Shape>& input_shape
     for (const auto& in : n->inputs) args.push_back(shapes.at(in.node().get()));
     shapes[n.get()] = n->layer->compute_output_shape_for(args);
   }
-  return shapes.at(output_.node().get());
+  std::vector<Shape> out;
+  for (const auto& t : outputs_) out.push_back(shapes.at(t.node().get()));
+  return out;
 }
 
 Shape Functional::compute_output_shape(const Shape& input_shape) const { return compute_output_shape_for({input_shape}); }
 
 Shape Functional::build_for_inputs(const std::vector<Shape>& input_shapes) {
-  return compute_output_shape_for(input_shapes);  // every layer was built when the graph was recorded
+  // Every layer was built when the graph was recorded: this checks the shapes. A node holds one
+  // output, so another graph cannot call a multi-output model.
+  require_single_output("calling it inside another graph");
+  return compute_output_shape_for(input_shapes);
 }
 
 std::size_t Functional::node_index(const Node* node) const {
@@ -200,7 +248,9 @@ nlohmann::json Functional::get_config() const {
   json config = Layer::get_config();
   config["layers"] = layers;
   config["input_layers"] = input_layers;
-  config["output_layers"] = json::array({history(output_)});
+  json output_layers = json::array();
+  for (const auto& t : outputs_) output_layers.push_back(history(t));
+  config["output_layers"] = output_layers;
   return config;
 }
 
@@ -208,7 +258,7 @@ SummaryTable Functional::summary_table() const {
   // Keras prints the plain three columns when the graph is a chain: no node with several inputs
   // and no layer called twice.
   std::set<const Layer*> called;
-  bool chain = true;
+  bool chain = outputs_.size() == 1;  // Keras: two heads are two nodes at one depth
   for (const auto& n : nodes_) chain = chain && n->inputs.size() <= 1 && called.insert(n->layer.get()).second;
   std::vector<std::vector<std::string>> rows;
   for (const auto& l : layers_) {

@@ -9,9 +9,16 @@
 //
 // It is itself a Layer (so optim::Model trains it and other graphs call it); layers() lists the
 // graph's layers in call order, InputLayers included, as Keras's model.layers.
+//
+// Several outputs (a classification head and a regression head) are given as a list:
+//   auto model = std::make_shared<layers::Functional>(std::vector{a, b}, std::vector{cls, reg});
+// call_outputs() returns all of them in that order; optim::Model trains such a model with one loss
+// per output. A multi-output model returns no single Tensor: calling it as a layer (call_inputs,
+// operator(), another graph) throws and points to call_outputs().
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "minidl/layers/container.h"
@@ -29,9 +36,19 @@ class Functional : public Container {
   MINIDL_SHAREABLE_LAYER(Functional)
   Functional(std::vector<KerasTensor> inputs, KerasTensor output, const FunctionalOptions& options = {});
   Functional(KerasTensor input, KerasTensor output, const FunctionalOptions& options = {});
+  Functional(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs, const FunctionalOptions& options = {});
+  Functional(KerasTensor input, std::vector<KerasTensor> outputs, const FunctionalOptions& options = {});
 
   const std::vector<KerasTensor>& inputs() const { return inputs_; }
-  const KerasTensor& output() const { return output_; }
+  const std::vector<KerasTensor>& outputs() const { return outputs_; }
+  // The only output; throws for a model with several (use outputs()).
+  const KerasTensor& output() const;
+  // Keras's model.output_names: the name of the layer producing each output.
+  std::vector<std::string> output_names() const;
+
+  // Runs the graph and returns every output, in the order the model was given them.
+  std::vector<Tensor> call_outputs(const std::vector<Tensor>& inputs, bool training);
+  std::vector<Shape> compute_output_shapes_for(const std::vector<Shape>& input_shapes) const;
 
   std::optional<std::size_t> expected_input_count() const override { return inputs_.size(); }
   Tensor call_inputs(const std::vector<Tensor>& inputs, bool training) override;
@@ -52,13 +69,15 @@ class Functional : public Container {
   std::vector<Shape> check_input_shapes(const std::vector<Shape>& shapes) const;
   // The position of `node` among this graph's nodes of the same layer (Keras's node_index).
   std::size_t node_index(const Node* node) const;
+  // Throws for a model with several outputs, naming `what` the caller tried.
+  void require_single_output(std::string_view what) const;
 
   std::vector<KerasTensor> inputs_;
-  KerasTensor output_;
-  std::vector<std::shared_ptr<const Node>> nodes_;  // every node the output depends on, by id
+  std::vector<KerasTensor> outputs_;
+  std::vector<std::shared_ptr<const Node>> nodes_;  // every node the outputs depend on, by id
   std::vector<std::vector<std::size_t>> arg_positions_;  // per node: where its inputs are in nodes_
   std::vector<std::size_t> input_positions_;              // per model input: its node in nodes_
-  std::size_t output_position_ = 0;
+  std::vector<std::size_t> output_positions_;
   std::vector<std::size_t> last_use_;  // per node: the last node reading it (nodes_.size(): kept)
 };
 

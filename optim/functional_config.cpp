@@ -62,30 +62,34 @@ std::vector<History> references(const json& j) {
 std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
   struct Entry {
     std::string name;
-    std::shared_ptr<layers::Layer> layer;
+    std::shared_ptr<layers::Layer> layer;  // null for an InputLayer
     json nodes;
     std::size_t done = 0;
+    json input_config{};  // an InputLayer's config, made into an Input at its turn
   };
   std::vector<Entry> entries;
   std::map<std::string, std::vector<layers::KerasTensor>> outputs;  // layer name -> node outputs
   for (const auto& e : c.at("layers")) {
     const std::string name = e.contains("name") ? e["name"].get<std::string>() : e.at("config").at("name").get<std::string>();
-    if (e.value("class_name", std::string()) == "InputLayer") {
-      const json& ic = e.at("config");
-      layers::config::check_input_flags(ic);
-      const json& shape = ic.contains("batch_shape") ? ic["batch_shape"] : ic.at("batch_input_shape");
-      std::vector<std::int64_t> d;
-      for (const auto& v : shape) d.push_back(v.is_null() ? -1 : json_int(v, "batch_shape"));
-      outputs[name].push_back(layers::Input({.dtype = layers::config::input_dtype_name_of(ic.value("dtype", json("float32"))),
-                                             .batch_shape = Shape(d.begin(), d.end()),
-                                             .name = name}));
-      continue;
-    }
-    entries.push_back({name, layer_from_config(e), e.value("inbound_nodes", json::array())});
+    if (e.value("class_name", std::string()) == "InputLayer") entries.push_back({name, nullptr, json::array(), 0, e.at("config")});
+    else entries.push_back({name, layer_from_config(e), e.value("inbound_nodes", json::array())});
   }
+  // Nodes are made in the config's (topological) order, Inputs included, so the rebuilt model
+  // lists its layers in the same order (summary, get_config).
   for (bool progress = true; progress;) {
     progress = false;
     for (auto& entry : entries) {
+      if (!entry.layer && !outputs.count(entry.name)) {
+        const json& ic = entry.input_config;
+        layers::config::check_input_flags(ic);
+        const json& shape = ic.contains("batch_shape") ? ic["batch_shape"] : ic.at("batch_input_shape");
+        std::vector<std::int64_t> d;
+        for (const auto& v : shape) d.push_back(v.is_null() ? -1 : json_int(v, "batch_shape"));
+        outputs[entry.name].push_back(layers::Input({.dtype = layers::config::input_dtype_name_of(ic.value("dtype", json("float32"))),
+                                                     .batch_shape = Shape(d.begin(), d.end()),
+                                                     .name = entry.name}));
+        progress = true;
+      }
       while (entry.done < entry.nodes.size()) {
         std::vector<layers::KerasTensor> args;
         for (const auto& h : node_inputs(entry.nodes[entry.done])) {
@@ -112,11 +116,10 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
   };
   std::vector<layers::KerasTensor> inputs;
   for (const auto& h : references(c.at("input_layers"))) inputs.push_back(tensor(h));
-  const auto outs = references(c.at("output_layers"));
-  if (outs.size() != 1)
-    throw_invalid_argument("Functional config: models with {} outputs are not supported (one output)", outs.size());
+  std::vector<layers::KerasTensor> outs;
+  for (const auto& h : references(c.at("output_layers"))) outs.push_back(tensor(h));
   return std::make_shared<layers::Functional>(
-      inputs, tensor(outs[0]), layers::FunctionalOptions{.name = c.value("name", std::string()), .trainable = c.value("trainable", true)});
+      inputs, outs, layers::FunctionalOptions{.name = c.value("name", std::string()), .trainable = c.value("trainable", true)});
 }
 
 }  // namespace minidl::optim

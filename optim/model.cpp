@@ -1,13 +1,19 @@
 #include "minidl/optim/model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <map>
+
+#include <fmt/ranges.h>
 
 #include "minidl/autograd/grad_mode.h"
 #include "minidl/autograd/ops/elementwise.h"
 #include "minidl/autograd/ops/shape.h"
 #include "minidl/core/error.h"
 #include "minidl/core/io/batching.h"
+#include "minidl/layers/functional.h"
+#include "minidl/optim/compile_outputs.h"
 #include "minidl/optim/progbar.h"
 #include "minidl/optim/registry.h"
 
@@ -85,6 +91,15 @@ OptimizerArg::OptimizerArg(const nlohmann::json& serialized) : ptr_(optim::get(s
 
 Model::Model(std::shared_ptr<layers::Layer> network) : network_(std::move(network)) {
   if (!network_) throw_invalid_argument("Model: received a null layer");
+  // Keras's output_names: the layers producing the outputs (a Sequential's last layer).
+  if (auto* f = dynamic_cast<layers::Functional*>(network_.get())) {
+    output_names_ = f->output_names();
+    if (output_names_.size() > 1) functional_ = f;
+  } else if (auto* c = dynamic_cast<layers::Container*>(network_.get()); c && !c->layers().empty()) {
+    output_names_ = {c->layers().back()->name()};
+  } else {
+    output_names_ = {network_->name()};
+  }
   if (auto s = network_->declared_input_shape()) {
     std::vector<std::int64_t> d{-1};
     d.insert(d.end(), s->begin(), s->end());
@@ -104,12 +119,14 @@ void Model::require_compiled(std::string_view who) const {
 
 void Model::compile(CompileOptions options) {
   if (!options.optimizer.get()) throw_invalid_argument("Model.compile: the optimizer is null");
-  for (const auto& m : options.metrics)
-    if (!m.metric() && !::minidl::metrics::is_accuracy_identifier(m.identifier())) ::minidl::metrics::get_metric(m.identifier());  // unknown names fail now
+  auto outputs = detail::plan_outputs(options, output_names_);  // throws before anything changes
   optimizer_ = options.optimizer.get();
   loss_ = std::move(options.loss);
   metric_args_ = std::move(options.metrics);
-  metrics_.clear();
+  losses_ = std::move(options.losses);
+  loss_weights_ = std::move(options.loss_weights);
+  output_metric_args_ = std::move(options.output_metrics);
+  outputs_ = std::move(outputs);
   metrics_resolved_ = false;
 }
 
@@ -132,11 +149,53 @@ std::int64_t Model::check_inputs(std::string_view who, const ModelInputs& x, con
   return ref.shape()[0];
 }
 
-void Model::check_data(std::string_view who, const ModelInputs& x, const Tensor& y, const Tensor& sample_weight,
+ModelOutputs Model::in_output_order(std::string_view who, const ModelOutputs& y) const {
+  if (y.names().empty()) return y;
+  std::vector<std::string> sorted_names = output_names_;
+  std::sort(sorted_names.begin(), sorted_names.end());
+  if (y.names() != sorted_names) {  // both sorted: the same set
+    std::string keys;
+    for (const auto& k : y.names()) keys += fmt::format("{}'{}': '*'", keys.empty() ? "" : ", ", k);
+    throw_invalid_argument("Model.{}: y_true and y_pred have different structures. y_true: {{{}}} y_pred: {} (the keys "
+                           "of y must be the output names {})",
+                           who, keys, detail::python_list(std::vector<std::string>(output_names_.size(), "*")),
+                           detail::python_list(output_names_));
+  }
+  std::vector<Tensor> ordered;
+  for (const auto& name : output_names_)
+    ordered.push_back(y[static_cast<std::size_t>(std::find(y.names().begin(), y.names().end(), name) - y.names().begin())]);
+  return ordered;
+}
+
+void Model::check_targets(std::string_view who, const ModelInputs& x, const ModelOutputs& y) const {
+  const std::size_t n = output_names_.size();
+  if (y.size() != n) {
+    auto stars = [](std::size_t k) { return detail::python_list(std::vector<std::string>(k, "*")); };
+    throw_invalid_argument("Model.{}: y_true and y_pred have different structures. y_true: {} y_pred: {} (the model "
+                           "has {} output(s) {}, y holds {} tensor(s))",
+                           who, stars(y.size()), stars(n), n, detail::python_list(output_names_), y.size());
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (!y[i].defined() || y[i].ndim() < 1)
+      throw_invalid_argument("Model.{}: {} must be a tensor with a batch axis, received {}", who,
+                             n == 1 ? std::string("y") : fmt::format("y {} (output '{}')", i, output_names_[i]),
+                             shape_text(y[i]));
+  // Keras's data adapter: every array of x and y holds the same number of samples.
+  for (std::size_t i = 1; i < n; ++i)
+    if (y[i].shape()[0] != y[0].shape()[0]) {
+      std::vector<std::string> xs, ys;
+      for (const auto& t : x) xs.push_back(t.defined() && t.ndim() ? std::to_string(t.shape()[0]) : "?");
+      for (const auto& t : y) ys.push_back(std::to_string(t.shape()[0]));
+      throw_invalid_argument("Model.{}: Data cardinality is ambiguous. Make sure all arrays contain the same number of "
+                             "samples. 'x' sizes: {} 'y' sizes: {}",
+                             who, fmt::join(xs, ", "), fmt::join(ys, ", "));
+    }
+}
+
+void Model::check_data(std::string_view who, const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight,
                        std::int64_t batch_size) const {
-  if (!y.defined() || y.ndim() < 1)
-    throw_invalid_argument("Model.{}: y must be a tensor with a batch axis, received {}", who, shape_text(y));
-  const std::int64_t n = check_inputs(who, x, y);
+  check_targets(who, x, y);
+  const std::int64_t n = check_inputs(who, x, y[0]);
   if (sample_weight.defined() && (sample_weight.ndim() < 1 || sample_weight.shape()[0] != n))
     throw_invalid_argument("Model.{}: sample_weight must hold one weight per sample ({}), received shape {}", who, n,
                            sample_weight.shape());
@@ -152,7 +211,8 @@ void Model::build(const std::vector<Shape>& input_shapes) {
   network_->check_input_count(input_shapes.size());
   // A one-input network builds through Layer::build (weights created); a multi-input functional
   // model is built already and checks the shapes.
-  if (input_shapes.size() == 1) network_->build(input_shapes[0]);
+  if (functional_) functional_->compute_output_shapes_for(input_shapes);  // built already: checks the shapes
+  else if (input_shapes.size() == 1) network_->build(input_shapes[0]);
   else network_->build_for_inputs(input_shapes);
   input_shapes_.clear();
   for (const auto& s : input_shapes) input_shapes_.push_back(any_batch(s));
@@ -168,103 +228,163 @@ std::optional<Shape> Model::input_shape() const {
 // One tensor goes through Layer::operator()(Tensor) (build, autocast, activity loss), a list
 // through the list overload.
 Tensor Model::operator()(const ModelInputs& x, bool training) {
+  if (functional_)
+    throw_invalid_argument("Model: the model has {} outputs {}; call call_outputs(x), which returns one tensor per output",
+                           output_names_.size(), detail::python_list(output_names_));
   Tensor y = x.size() == 1 ? (*network_)(x[0], training) : (*network_)(x.tensors(), training);
   note_input(x);  // after the call: shapes the network rejected are not remembered
   return y;
 }
 
-Tensor Model::total_loss(const Tensor& y, const Tensor& y_pred, const Tensor& sample_weight) const {
-  if (!loss_)
+std::vector<Tensor> Model::call_outputs(const ModelInputs& x, bool training) {
+  if (!functional_) return {(*this)(x, training)};
+  if (x.size() == 0) throw_invalid_argument("Model: x holds no input tensors");
+  auto ys = functional_->call_outputs(x.tensors(), training);
+  note_input(x);
+  return ys;
+}
+
+Tensor Model::total_loss(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight,
+                         std::vector<double>* per_output) const {
+  // Keras's CompileLoss: sum of weight * loss over the outputs that have one.
+  Tensor total;
+  for (std::size_t i = 0; i < outputs_.size(); ++i) {
+    const Loss& fn = outputs_[i].loss;
+    if (!fn) continue;
+    Tensor loss = fn(y[i], y_pred[i], sample_weight);
+    if (loss.numel() != 1)
+      throw_invalid_argument("Model: the loss '{}' returned shape {} with reduction='{}'; training needs a scalar "
+                             "(use 'sum_over_batch_size' or 'sum')",
+                             fn.name(), loss.shape(), fn.reduction());
+    if (loss.ndim() != 0) loss = loss.reshape(Shape{});
+    if (per_output) per_output->push_back(loss.item());
+    if (outputs_[i].weight) loss = loss * *outputs_[i].weight;
+    total = total.defined() ? total + loss : loss;
+  }
+  if (!total.defined())
     throw_invalid_argument("Model: no loss to optimize; pass `loss` to compile(), e.g. compile({{.loss = \"mse\"}})");
-  Tensor loss = loss_(y, y_pred, sample_weight);
-  if (loss.numel() != 1)
-    throw_invalid_argument("Model: the loss '{}' returned shape {} with reduction='{}'; training needs a scalar "
-                           "(use 'sum_over_batch_size' or 'sum')",
-                           loss_.name(), loss.shape(), loss_.reduction());
-  if (loss.ndim() != 0) loss = loss.reshape(Shape{});
   // Keras: total = compiled loss + sum(model.losses).
   Tensor reg;
   for (const Tensor& r : network_->losses()) {
-    const Tensor rr = r.dtype() == loss.dtype() ? r : r.to(loss.dtype());
+    const Tensor rr = r.dtype() == total.dtype() ? r : r.to(total.dtype());
     reg = reg.defined() ? reg + rr : rr;
   }
-  return reg.defined() ? loss + reg.reshape(Shape{}) : loss;
+  return reg.defined() ? total + reg.reshape(Shape{}) : total;
 }
 
-void Model::resolve_metrics(const Tensor& y, const Tensor& y_pred) {
+void Model::track_losses(double total, const std::vector<double>& per_output, double batch_size) {
+  loss_tracker_.update_value(total, batch_size);
+  std::size_t k = 0;
+  for (auto& o : outputs_)
+    if (o.loss) {
+      if (o.loss_tracker) o.loss_tracker->update_value(per_output[k], batch_size);  // unweighted, as Keras
+      ++k;
+    }
+}
+
+void Model::resolve_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_pred) {
   if (metrics_resolved_) return;
-  const std::string loss_name = canonical_loss_name(loss_.identifier().empty() ? loss_.class_name() : loss_.identifier());
-  metrics_.clear();
-  for (const auto& m : metric_args_) {
-    if (m.metric()) metrics_.push_back(m.metric());
-    else if (::minidl::metrics::is_accuracy_identifier(m.identifier()))
-      metrics_.push_back(::minidl::metrics::resolve_accuracy(m.identifier(), loss_name, y.shape(), y_pred.shape()));
-    else metrics_.push_back(::minidl::metrics::get_metric(m.identifier()));
+  for (std::size_t i = 0; i < outputs_.size(); ++i) {
+    auto& o = outputs_[i];
+    const std::string loss_name = canonical_loss_name(o.loss.identifier().empty() ? o.loss.class_name() : o.loss.identifier());
+    o.metrics.clear();
+    for (const auto& m : o.metric_args) {
+      if (m.metric()) o.metrics.push_back(m.metric());
+      else if (::minidl::metrics::is_accuracy_identifier(m.identifier()))
+        o.metrics.push_back(::minidl::metrics::resolve_accuracy(m.identifier(), loss_name, y[i].shape(), y_pred[i].shape()));
+      else o.metrics.push_back(::minidl::metrics::get_metric(m.identifier()));
+    }
   }
   metrics_resolved_ = true;
 }
 
-void Model::update_metrics(const Tensor& y, const Tensor& y_pred, const Tensor& sample_weight) {
+void Model::update_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight) {
   resolve_metrics(y, y_pred);
-  for (auto& m : metrics_) m->update_state(y, y_pred, sample_weight);
+  for (std::size_t i = 0; i < outputs_.size(); ++i)
+    for (auto& m : outputs_[i].metrics) m->update_state(y[i], y_pred[i], sample_weight);
 }
 
 void Model::reset_metrics() {
   loss_tracker_.reset_state();
-  for (auto& m : metrics_) m->reset_state();
+  for (auto& o : outputs_) {
+    if (o.loss_tracker) o.loss_tracker->reset_state();
+    for (auto& m : o.metrics) m->reset_state();
+  }
+}
+
+std::vector<::minidl::metrics::MetricPtr> Model::metrics() const {
+  std::vector<::minidl::metrics::MetricPtr> out;
+  for (const auto& o : outputs_) out.insert(out.end(), o.metrics.begin(), o.metrics.end());
+  return out;
 }
 
 Logs Model::metric_logs() const {
   Logs logs{{"loss", loss_tracker_.result()}};
-  for (const auto& m : metrics_) logs[m->name()] = m->result();
+  for (const auto& o : outputs_)
+    if (o.loss_tracker) logs[o.loss_tracker->name()] = o.loss_tracker->result();
+  // Keras's CompileMetrics: "<output>_<metric>" with several outputs; a repeated name gets "_1", "_2".
+  std::map<std::string, int> seen;
+  for (const auto& o : outputs_)
+    for (const auto& m : o.metrics) {
+      std::string key = (outputs_.size() > 1 ? o.name + "_" : std::string()) + m->name();
+      if (const int k = seen[key]++; k > 0) key = fmt::format("{}_{}", key, k);
+      logs[key] = m->result();
+    }
   return logs;
 }
 
-Logs Model::train_step(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight) {
-  Tensor y_pred = (*this)(x, true);
+Logs Model::train_step(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight) {
+  std::vector<Tensor> y_pred = call_outputs(x, true);
   // Gathered after the call: an unbuilt network creates its weights in it.
   const auto variables = network_->trainable_weights();
   for (const auto& v : variables) v->value.zero_grad();
-  Tensor loss = total_loss(y, y_pred, sample_weight);
+  std::vector<double> per_output;
+  Tensor loss = total_loss(y, y_pred, sample_weight, &per_output);
   if (loss.requires_grad()) {
     loss.backward();
     optimizer_->step(variables);
   }
   {
     NoGradGuard no_grad;
-    loss_tracker_.update_value(loss.item(), static_cast<double>(y.shape()[0]));
-    update_metrics(y, y_pred.detach(), sample_weight);
+    track_losses(loss.item(), per_output, static_cast<double>(y[0].shape()[0]));
+    for (auto& t : y_pred) t = t.detach();
+    update_metrics(y, y_pred, sample_weight);
   }
   return metric_logs();
 }
 
-Logs Model::train_on_batch(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight) {
+Logs Model::train_on_batch(const ModelInputs& x, const ModelOutputs& y_in, const Tensor& sample_weight) {
+  const ModelOutputs y = in_output_order("train_on_batch", y_in);
   require_compiled("train_on_batch");
   check_data("train_on_batch", x, y, sample_weight, 1);
   reset_metrics();
   return train_step(x, y, sample_weight);
 }
 
-Logs Model::test_on_batch(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight) {
+Logs Model::test_on_batch(const ModelInputs& x, const ModelOutputs& y_in, const Tensor& sample_weight) {
+  const ModelOutputs y = in_output_order("test_on_batch", y_in);
   require_compiled("test_on_batch");
   check_data("test_on_batch", x, y, sample_weight, 1);
-  return run_evaluation(x, y, sample_weight, std::max<std::int64_t>(y.shape()[0], 1), 0, nullptr);
+  return run_evaluation(x, y, sample_weight, std::max<std::int64_t>(y[0].shape()[0], 1), 0, nullptr);
 }
 
-Logs Model::run_evaluation(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight, std::int64_t batch_size,
-                           int verbose, std::ostream* out) {
+Logs Model::run_evaluation(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight,
+                           std::int64_t batch_size, int verbose, std::ostream* out) {
   NoGradGuard no_grad;
   reset_metrics();
-  const std::int64_t n = y.shape()[0];
+  const std::int64_t n = y[0].shape()[0];
   const std::int64_t steps = num_batches(n, batch_size);
   std::ostream& stream = out ? *out : std::cout;
   Progbar bar(steps, verbose, stream, is_terminal(stream));
   for (std::int64_t b = 0; b < steps; ++b) {
     const auto idx = range(b * batch_size, std::min(n, (b + 1) * batch_size));
     const ModelInputs xb = x.rows(idx);
-    const Tensor yb = rows(y, idx), wb = rows(sample_weight, idx);
-    const Tensor y_pred = (*this)(xb, false);
-    loss_tracker_.update_value(total_loss(yb, y_pred, wb).item(), static_cast<double>(idx.size()));
+    const ModelOutputs yb = y.rows(idx);
+    const Tensor wb = rows(sample_weight, idx);
+    const std::vector<Tensor> y_pred = call_outputs(xb, false);
+    std::vector<double> per_output;
+    const double loss = total_loss(yb, y_pred, wb, &per_output).item();
+    track_losses(loss, per_output, static_cast<double>(idx.size()));
     update_metrics(yb, y_pred, wb);
     if (verbose == 1) bar.update(b + 1, metric_logs());
   }
@@ -273,25 +393,40 @@ Logs Model::run_evaluation(const ModelInputs& x, const Tensor& y, const Tensor& 
   return logs;
 }
 
-Logs Model::evaluate(const ModelInputs& x, const Tensor& y, const EvaluateOptions& o) {
+Logs Model::evaluate(const ModelInputs& x, const ModelOutputs& y_in, const EvaluateOptions& o) {
+  const ModelOutputs y = in_output_order("evaluate", y_in);
   require_compiled("evaluate");
   check_data("evaluate", x, y, o.sample_weight, o.batch_size);
   return run_evaluation(x, y, o.sample_weight, o.batch_size, o.verbose, o.output);
 }
 
 Tensor Model::predict(const ModelInputs& x, const PredictOptions& o) {
+  if (functional_)
+    throw_invalid_argument("Model.predict: the model has {} outputs {}; use predict_outputs(), which returns one "
+                           "tensor per output",
+                           output_names_.size(), detail::python_list(output_names_));
+  return predict_outputs(x, o)[0];
+}
+
+ModelOutputs Model::predict_outputs(const ModelInputs& x, const PredictOptions& o) {
   const std::int64_t n = check_inputs("predict", x, Tensor());
   if (o.batch_size < 1)
     throw_invalid_argument("Model.predict: batch_size must be >= 1, received batch_size={}", o.batch_size);
   NoGradGuard no_grad;
-  std::vector<Tensor> outputs;
-  for (std::int64_t b = 0; b < num_batches(n, o.batch_size); ++b)
-    outputs.push_back((*this)(x.rows(range(b * o.batch_size, std::min(n, (b + 1) * o.batch_size))), false));
-  if (outputs.empty()) throw_invalid_argument("Model.predict: x holds no samples (shape {})", x[0].shape());
-  return outputs.size() == 1 ? outputs.front() : concat(outputs, 0);
+  std::vector<std::vector<Tensor>> batches;  // per output, per batch
+  for (std::int64_t b = 0; b < num_batches(n, o.batch_size); ++b) {
+    const auto ys = call_outputs(x.rows(range(b * o.batch_size, std::min(n, (b + 1) * o.batch_size))), false);
+    batches.resize(ys.size());
+    for (std::size_t i = 0; i < ys.size(); ++i) batches[i].push_back(ys[i]);
+  }
+  if (batches.empty()) throw_invalid_argument("Model.predict: x holds no samples (shape {})", x[0].shape());
+  std::vector<Tensor> out;
+  for (const auto& parts : batches) out.push_back(parts.size() == 1 ? parts.front() : concat(parts, 0));
+  return out;
 }
 
-History Model::fit(const ModelInputs& x_all, const Tensor& y_all, const FitOptions& o) {
+History Model::fit(const ModelInputs& x_all, const ModelOutputs& y_in, const FitOptions& o) {
+  const ModelOutputs y_all = in_output_order("fit", y_in);
   require_compiled("fit");
   check_data("fit", x_all, y_all, o.sample_weight, o.batch_size);
   if (o.epochs < 0) throw_invalid_argument("Model.fit: epochs must be >= 0, received epochs={}", o.epochs);
@@ -305,11 +440,12 @@ History Model::fit(const ModelInputs& x_all, const Tensor& y_all, const FitOptio
 
   // Keras's train_validation_split: the last fraction, before shuffling; validation_data wins.
   ModelInputs x = x_all, vx = std::vector<Tensor>{};
-  Tensor y = y_all, w = o.sample_weight, vy, vw;
-  const std::int64_t total = y_all.shape()[0];
+  ModelOutputs y = y_all, vy;
+  Tensor w = o.sample_weight, vw;
+  const std::int64_t total = y_all[0].shape()[0];
   if (o.validation_data) {
     vx = o.validation_data->first;
-    vy = o.validation_data->second;
+    vy = in_output_order("fit (validation_data)", o.validation_data->second);
     check_data("fit (validation_data)", vx, vy, Tensor(), o.batch_size);
   } else if (o.validation_split > 0.0) {
     const auto split_at = static_cast<std::int64_t>(std::floor(static_cast<double>(total) * (1.0 - o.validation_split)));
@@ -318,10 +454,10 @@ History Model::fit(const ModelInputs& x_all, const Tensor& y_all, const FitOptio
                              "both must be non-empty",
                              o.validation_split, split_at, total - split_at, total);
     const auto train_idx = range(0, split_at), val_idx = range(split_at, total);
-    x = x_all.rows(train_idx), y = rows(y_all, train_idx), w = rows(o.sample_weight, train_idx);
-    vx = x_all.rows(val_idx), vy = rows(y_all, val_idx), vw = rows(o.sample_weight, val_idx);
+    x = x_all.rows(train_idx), y = y_all.rows(train_idx), w = rows(o.sample_weight, train_idx);
+    vx = x_all.rows(val_idx), vy = y_all.rows(val_idx), vw = rows(o.sample_weight, val_idx);
   }
-  const std::int64_t n = y.shape()[0];
+  const std::int64_t n = y[0].shape()[0];
   if (n == 0) throw_invalid_argument("Model.fit: x holds no samples");
   const std::int64_t steps = num_batches(n, o.batch_size);
   const std::uint64_t seed = o.seed ? *o.seed : default_generator().next_u64();
@@ -353,12 +489,12 @@ History Model::fit(const ModelInputs& x_all, const Tensor& y_all, const FitOptio
     for (std::size_t b = 0; b < batches.size(); ++b) {
       Logs batch_logs;
       for (auto& c : callbacks) c->on_train_batch_begin(static_cast<int>(b), batch_logs);
-      batch_logs = train_step(x.rows(batches[b]), rows(y, batches[b]), rows(w, batches[b]));
+      batch_logs = train_step(x.rows(batches[b]), y.rows(batches[b]), rows(w, batches[b]));
       for (auto& c : callbacks) c->on_train_batch_end(static_cast<int>(b), batch_logs);
       epoch_logs = batch_logs;
       if (stop_training) break;
     }
-    if (vy.defined()) {
+    if (vy.size() > 0) {
       const Logs val = run_evaluation(vx, vy, vw, o.batch_size, 0, nullptr);
       for (const auto& [k, v] : val) epoch_logs["val_" + k] = v;
     }
@@ -374,21 +510,10 @@ History Model::fit(const ModelInputs& x_all, const Tensor& y_all, const FitOptio
 
 nlohmann::json Model::compile_config() const {
   if (!optimizer_) return nullptr;
-  nlohmann::json metrics = nlohmann::json::array();
-  for (const auto& m : metric_args_) {
-    if (!m.metric()) metrics.push_back(m.identifier());
-    else
-      metrics.push_back({{"module", "keras.metrics"},
-                         {"class_name", m.metric()->class_name()},
-                         {"config", m.metric()->get_config()},
-                         {"registered_name", nullptr}});
-  }
-  nlohmann::json loss = nullptr;
-  if (loss_) loss = loss_.identifier().empty() ? loss_.serialize() : nlohmann::json(loss_.identifier());
   return {{"optimizer", optimizer_->serialize()},
-          {"loss", loss},
-          {"loss_weights", nullptr},
-          {"metrics", metrics},
+          {"loss", detail::losses_config(loss_, losses_)},
+          {"loss_weights", detail::loss_weights_config(loss_weights_)},
+          {"metrics", detail::metrics_config(metric_args_, output_metric_args_)},
           {"weighted_metrics", nullptr},
           {"run_eagerly", false},
           {"steps_per_execution", 1},

@@ -8,6 +8,11 @@
 //    tracker), metrics are running over the epoch; evaluate reports the same over its batches;
 //  - x is one tensor per model input (ModelInputs: a Tensor, a vector or {x1, x2}); batches,
 //    shuffling and validation_split take the same samples of every input;
+//  - a functional model with several outputs takes y as one tensor per output (ModelOutputs,
+//    {y1, y2}), one loss per output (CompileOptions::losses, a list or a map by output name, or one
+//    `loss` for all), loss_weights and per-output metrics; the total "loss" is the weighted sum,
+//    logs add "<output>_loss" (unweighted) and "<output>_<metric>", as Keras 3; predict_outputs
+//    returns every output;
 //  - validation_split takes the LAST fraction of the samples, before any shuffling;
 //  - shuffling draws from a Generator seeded by (seed, epoch), so a run resumed at initial_epoch
 //    sees the same batches as an uninterrupted one.
@@ -30,7 +35,12 @@
 #include "minidl/optim/losses.h"
 #include "minidl/optim/metrics.h"
 #include "minidl/optim/model_inputs.h"
+#include "minidl/optim/model_outputs.h"
 #include "minidl/optim/optimizer.h"
+
+namespace minidl::layers {
+class Functional;
+}
 
 namespace minidl::optim {
 
@@ -59,8 +69,14 @@ class OptimizerArg {
 
 struct CompileOptions {
   OptimizerArg optimizer = "rmsprop";  // Keras's default
-  Loss loss{};
+  Loss loss{};  // a model with several outputs applies it to each (Keras)
+  // One output: all apply to it. Several outputs: one metric per output, in output order (Keras's
+  // flat list); see output_metrics for several per output.
   std::vector<::minidl::metrics::MetricArg> metrics{};
+  // Multi-output models (model_outputs.h), Keras's list-or-dict forms keyed by output name:
+  PerOutput<Loss> losses{};        // one loss per output, instead of `loss` (an empty Loss: none)
+  PerOutput<double> loss_weights{};  // the total loss is sum(weight * output loss); one weight with `loss`
+  PerOutput<std::vector<::minidl::metrics::MetricArg>> output_metrics{};  // instead of `metrics`
 };
 
 struct FitOptions {
@@ -69,7 +85,7 @@ struct FitOptions {
   int verbose = 1;  // 0 silent, 1 progress bar, 2 one line per epoch
   std::vector<CallbackArg> callbacks{};
   double validation_split = 0.0;
-  std::optional<std::pair<ModelInputs, Tensor>> validation_data{};  // (x, y)
+  std::optional<std::pair<ModelInputs, ModelOutputs>> validation_data{};  // (x, y)
   bool shuffle = true;
   Tensor sample_weight{};  // one weight per sample (optional)
   int initial_epoch = 0;
@@ -107,17 +123,27 @@ class Model {
   void compile(CompileOptions options);
   bool compiled() const { return optimizer_ != nullptr; }
 
-  // x: one tensor per model input, each holding as many samples as y.
-  History fit(const ModelInputs& x, const Tensor& y, const FitOptions& options = {});
+  // x: one tensor per model input, y one per model output, each holding the same number of samples.
+  // sample_weight applies to every output.
+  History fit(const ModelInputs& x, const ModelOutputs& y, const FitOptions& options = {});
   // {"loss": ..., metric names...}.
-  Logs evaluate(const ModelInputs& x, const Tensor& y, const EvaluateOptions& options = {});
+  Logs evaluate(const ModelInputs& x, const ModelOutputs& y, const EvaluateOptions& options = {});
+  // The output of a single-output model (throws for several: use predict_outputs).
   Tensor predict(const ModelInputs& x, const PredictOptions& options = {});
+  // Every output, in output order (one tensor for a single-output model).
+  ModelOutputs predict_outputs(const ModelInputs& x, const PredictOptions& options = {});
   // One optimizer step on one batch; returns that batch's loss and metrics (metrics reset first, as
   // tf.keras's reset_metrics=True).
-  Logs train_on_batch(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight = Tensor());
-  Logs test_on_batch(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight = Tensor());
-  // Calls the layer (records the graph unless under NoGradGuard).
+  Logs train_on_batch(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight = Tensor());
+  Logs test_on_batch(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight = Tensor());
+  // Calls the layer (records the graph unless under NoGradGuard); a single-output model only.
   Tensor operator()(const ModelInputs& x, bool training = false);
+  // Every output of one call, in output order.
+  std::vector<Tensor> call_outputs(const ModelInputs& x, bool training = false);
+  // Keras's model.output_names: each output's layer name (one entry for a single-output model).
+  const std::vector<std::string>& output_names() const { return output_names_; }
+  // What compile() resolved per output: loss, weight, metrics (empty before compile()).
+  const std::vector<CompiledOutput>& compiled_outputs() const { return outputs_; }
   // Builds the layer for inputs of these shapes, one per model input (batch axis included, -1 for
   // unknown).
   void build(const Shape& input_shape) { build(std::vector<Shape>{input_shape}); }
@@ -128,7 +154,8 @@ class Model {
   Optimizer& optimizer() const;
   const Loss& loss() const { return loss_; }
   // The compiled metrics (an "accuracy" is resolved at the first batch: listed from then on).
-  std::vector<::minidl::metrics::MetricPtr> metrics() const { return metrics_; }
+  // Every output's, in output order.
+  std::vector<::minidl::metrics::MetricPtr> metrics() const;
   std::vector<VariablePtr> weights() const { return network_->weights(); }
   std::vector<VariablePtr> trainable_weights() const { return network_->trainable_weights(); }
   std::vector<Tensor> get_weights() const { return network_->get_weights(); }
@@ -161,9 +188,13 @@ class Model {
   bool stop_training = false;
 
  private:
-  Tensor total_loss(const Tensor& y, const Tensor& y_pred, const Tensor& sample_weight) const;
-  void resolve_metrics(const Tensor& y, const Tensor& y_pred);
-  void update_metrics(const Tensor& y, const Tensor& y_pred, const Tensor& sample_weight);
+  // The weighted sum of the outputs' losses plus regularization; `per_output` receives each
+  // output's unweighted loss (for the "<output>_loss" trackers).
+  Tensor total_loss(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight,
+                    std::vector<double>* per_output = nullptr) const;
+  void track_losses(double total, const std::vector<double>& per_output, double batch_size);
+  void resolve_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_pred);
+  void update_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight);
   void reset_metrics();
   Logs metric_logs() const;
   void require_compiled(std::string_view who) const;
@@ -171,17 +202,26 @@ class Model {
   // x checked against the network's input count and every input against y's number of samples
   // (input 0's without y); returns that number.
   std::int64_t check_inputs(std::string_view who, const ModelInputs& x, const Tensor& y) const;
-  void check_data(std::string_view who, const ModelInputs& x, const Tensor& y, const Tensor& sample_weight,
+  // y in output order: a map keyed by output name is reordered (its keys must be the names).
+  ModelOutputs in_output_order(std::string_view who, const ModelOutputs& y) const;
+  // y: one tensor per output, each with a batch axis and the same number of samples.
+  void check_targets(std::string_view who, const ModelInputs& x, const ModelOutputs& y) const;
+  void check_data(std::string_view who, const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight,
                   std::int64_t batch_size) const;
-  Logs run_evaluation(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight, std::int64_t batch_size,
-                      int verbose, std::ostream* out);
-  Logs train_step(const ModelInputs& x, const Tensor& y, const Tensor& sample_weight);
+  Logs run_evaluation(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight,
+                      std::int64_t batch_size, int verbose, std::ostream* out);
+  Logs train_step(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight);
 
   std::shared_ptr<layers::Layer> network_;
   std::shared_ptr<Optimizer> optimizer_;
   Loss loss_;
   std::vector<::minidl::metrics::MetricArg> metric_args_;
-  std::vector<::minidl::metrics::MetricPtr> metrics_;
+  PerOutput<Loss> losses_;  // compile()'s per-output arguments, as given (compile_config)
+  PerOutput<double> loss_weights_;
+  PerOutput<std::vector<::minidl::metrics::MetricArg>> output_metric_args_;
+  std::vector<std::string> output_names_;
+  layers::Functional* functional_ = nullptr;  // network_ when it is a multi-output Functional
+  std::vector<CompiledOutput> outputs_;
   bool metrics_resolved_ = false;
   ::minidl::metrics::Mean loss_tracker_{"loss"};
   std::vector<Shape> input_shapes_;

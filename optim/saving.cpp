@@ -1,5 +1,7 @@
 #include "minidl/optim/saving.h"
 
+#include "minidl/optim/compile_outputs.h"
+
 #include <map>
 #include <optional>
 #include <span>
@@ -221,11 +223,7 @@ Model load_model(const std::filesystem::path& path, const LoadModelOptions& opti
     // Keras writes {} for a model that was never compiled.
     if (options.compile && cc.is_object() && !cc.empty()) {
       CompileOptions co{.optimizer = OptimizerArg(cc.at("optimizer"))};
-      if (cc.contains("loss") && !cc["loss"].is_null()) co.loss = Loss::from_config(cc["loss"]);
-      for (const auto& m : cc.value("metrics", nlohmann::json::array())) {
-        if (m.is_string()) co.metrics.emplace_back(m.get<std::string>());
-        else co.metrics.emplace_back(metrics::metric_from_config(m));
-      }
+      detail::read_compile_outputs(cc, co);  // loss(es), loss_weights, metrics: one or per output
       model.compile(std::move(co));
       // Slots exist for the variables the optimizer had updated: create exactly those, then restore.
       std::vector<VariablePtr> with_slots;
