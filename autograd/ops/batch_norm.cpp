@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "minidl/autograd/node.h"
+#include "minidl/autograd/ops/norm_param.h"
 #include "minidl/core/error.h"
 #include "minidl/core/parallel.h"
 
@@ -28,19 +29,6 @@ ChannelView channel_view(const Shape& s, std::int64_t axis) {
     else v.inner *= e;
   }
   return v;
-}
-
-void check_param(const Tensor& p, const char* name, const Tensor& x, std::int64_t channels, std::int64_t axis,
-                 bool optional) {
-  if (!p.defined()) {
-    if (optional) return;
-    throw_invalid_argument("batch_norm: {} must be a defined tensor of shape ({},)", name, channels);
-  }
-  if (p.shape() != Shape{channels})
-    throw_invalid_argument("batch_norm: {} must have shape ({},) to match axis {} of x of shape {}, received shape {}",
-                           name, channels, axis, x.shape(), p.shape());
-  if (p.dtype() != x.dtype())
-    throw_invalid_argument("batch_norm: {} must have x's dtype {}, received {}", name, x.dtype(), p.dtype());
 }
 
 // Per-channel sums of f(element index) in double. Threads take contiguous blocks of `outer` and
@@ -105,10 +93,12 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
                            x.defined() ? x.shape().str() : std::string("(undefined)"));
   const std::int64_t axis = normalize_axis(axis_in, x.ndim(), "batch_norm axis");
   const ChannelView v = channel_view(x.shape(), axis);
-  check_param(gamma, "gamma", x, v.channels, axis_in, true);
-  check_param(beta, "beta", x, v.channels, axis_in, true);
-  check_param(moving_mean, "moving_mean", x, v.channels, axis_in, false);
-  check_param(moving_var, "moving_var", x, v.channels, axis_in, false);
+  const std::string fits = fmt::format("to match axis {} of x of shape {}", axis_in, x.shape());
+  const Shape per_channel{v.channels};
+  check_norm_param("batch_norm", "gamma", gamma, x, per_channel, fits);
+  check_norm_param("batch_norm", "beta", beta, x, per_channel, fits);
+  check_norm_param("batch_norm", "moving_mean", moving_mean, x, per_channel, fits, false);
+  check_norm_param("batch_norm", "moving_var", moving_var, x, per_channel, fits, false);
   if (!(epsilon >= 0.0))
     throw_invalid_argument("batch_norm: epsilon must be >= 0, received epsilon={}", epsilon);
   if (training && v.count() == 0)

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "minidl/autograd/node.h"
+#include "minidl/autograd/ops/norm_param.h"
 #include "minidl/core/error.h"
 #include "minidl/core/kernels/lane_sum.h"
 #include "minidl/core/parallel.h"
@@ -67,16 +68,6 @@ struct Stats {
   std::vector<double> mean, inv_std;  // (N * groups)
 };
 
-void check_param(const Tensor& t, const char* name, const Tensor& x, std::int64_t channels) {
-  if (!t.defined()) return;
-  if (t.shape() != Shape{channels})
-    throw_invalid_argument("group_norm: {} must have shape ({},), one value per channel of x of shape {}, received "
-                           "shape {}",
-                           name, channels, x.shape(), t.shape());
-  if (t.dtype() != x.dtype())
-    throw_invalid_argument("group_norm: {} must have x's dtype {}, received {}", name, x.dtype(), t.dtype());
-}
-
 }  // namespace
 
 Tensor group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, std::int64_t groups, std::int64_t axis,
@@ -99,8 +90,9 @@ Tensor group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, std:
                            "received groups={}",
                            v.c, x.shape(), groups);
   if (!(epsilon >= 0.0)) throw_invalid_argument("group_norm: epsilon must be >= 0, received epsilon={}", epsilon);
-  check_param(gamma, "gamma", x, v.c);
-  check_param(beta, "beta", x, v.c);
+  const std::string fits = fmt::format("one value per channel of x of shape {}", x.shape());
+  check_norm_param("group_norm", "gamma", gamma, x, Shape{v.c}, fits);
+  check_norm_param("group_norm", "beta", beta, x, Shape{v.c}, fits);
   v.groups = groups;
 
   auto stats = std::make_shared<Stats>();

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "minidl/autograd/node.h"
+#include "minidl/autograd/ops/norm_param.h"
 #include "minidl/autograd/ops/shape.h"
 #include "minidl/core/error.h"
 #include "minidl/core/kernels/lane_sum.h"
@@ -21,17 +22,6 @@ using kernels::lane_sum;
 struct RowStats {
   std::vector<double> mean, inv_std;  // inv_std = 1 / sqrt(var + epsilon)
 };
-
-void check_param(const Tensor& p, const char* name, const Tensor& x, const Shape& expected,
-                 const std::vector<std::int64_t>& axes) {
-  if (!p.defined()) return;
-  if (p.shape() != expected)
-    throw_invalid_argument("layer_norm: {} must have shape {} (the extents of axes [{}] of x of shape {}), received "
-                           "shape {}",
-                           name, expected, fmt::join(axes, ", "), x.shape(), p.shape());
-  if (p.dtype() != x.dtype())
-    throw_invalid_argument("layer_norm: {} must have x's dtype {}, received {}", name, x.dtype(), p.dtype());
-}
 
 // The rows are split in a fixed number of blocks (not one per thread) so that the per-block
 // partial sums of dgamma and dbeta, added in block order, do not depend on the thread count.
@@ -166,8 +156,9 @@ Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
   for (auto a : axes) param_dims.push_back(x.shape()[normalize_axis(a, x.ndim(), "layer_norm axis")]);
   const std::vector<std::int64_t> sorted = normalize_axes(axes, x.ndim(), "layer_norm axes");
   const Shape param_shape(param_dims);
-  check_param(gamma, "gamma", x, param_shape, axes);
-  check_param(beta, "beta", x, param_shape, axes);
+  const std::string fits = fmt::format("the extents of axes [{}] of x of shape {}", fmt::join(axes, ", "), x.shape());
+  check_norm_param("layer_norm", "gamma", gamma, x, param_shape, fits);
+  check_norm_param("layer_norm", "beta", beta, x, param_shape, fits);
   if (rms_scaling && beta.defined())
     throw_invalid_argument("layer_norm: rms_scaling takes no beta (Keras ignores center), received beta of shape {}",
                            beta.shape());

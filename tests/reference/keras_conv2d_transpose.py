@@ -19,18 +19,13 @@ import numpy as np
 # the same computation, just not simplified.
 os.environ.setdefault("XLA_FLAGS", "--xla_disable_hlo_passes=algsimp")
 import keras  # noqa: E402
+from pattern import pattern  # noqa: E402
 
 assert keras.backend.backend() == "jax", "run with KERAS_BACKEND=jax"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "keras_conv2d_transpose.json")
 
 ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "elu", "selu", "gelu", "softplus", "swish", "leaky_relu",
                "relu6", "hard_sigmoid", "mish", "softsign", "exponential", "softmax", "log_softmax", "hard_silu"]
-
-
-def pattern(shape, seed):
-    n = int(np.prod(shape)) if len(shape) else 1
-    i = np.arange(n, dtype=np.int64)
-    return (((i * 7919 + seed * 104729) % 1000) / 500.0 - 1.0).reshape(shape)
 
 
 def config(rng, i):

@@ -13,19 +13,10 @@ import os
 
 import numpy as np
 import keras  # noqa: E402
+from pattern import pattern, flat  # noqa: E402
 
 assert keras.backend.backend() == "jax", "run with KERAS_BACKEND=jax"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "keras_group_normalization.json")
-
-
-def pattern(shape, seed):
-    n = int(np.prod(shape)) if len(shape) else 1
-    i = np.arange(n, dtype=np.int64)
-    return (((i * 7919 + seed * 104729) % 1000) / 500.0 - 1.0).reshape(shape)
-
-
-def flat(y):
-    return [float(f"{v:.8g}") for v in np.asarray(y, dtype=np.float64).reshape(-1)]
 
 
 CASES = [

@@ -21,26 +21,16 @@ import numpy as np
 os.environ.setdefault("XLA_FLAGS", "--xla_disable_hlo_passes=algsimp")  # see keras_layers.py
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
+from pattern import pattern, flat  # noqa: E402
 
 assert keras.backend.backend() == "jax", "run with KERAS_BACKEND=jax"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "keras_layers_extra.json")
-
-
-def pattern(shape, seed):
-    n = int(np.prod(shape)) if len(shape) else 1
-    i = np.arange(n, dtype=np.int64)
-    return (((i * 7919 + seed * 104729) % 1000) / 500.0 - 1.0).reshape(shape)
 
 
 def indices(shape, seed, input_dim):
     n = int(np.prod(shape))
     i = np.arange(n, dtype=np.int64)
     return (((i * 7919 + seed * 104729) % 1000) * input_dim // 1000).reshape(shape)
-
-
-def flat(y):
-    assert np.all(np.isfinite(y)), "a non-finite reference value"
-    return [float(f"{v:.8g}") for v in np.asarray(y, dtype=np.float64).reshape(-1)]
 
 
 def weight_patterns(weights, seed):

@@ -26,20 +26,15 @@ import numpy as np
 
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
+from pattern import pattern, flat as flat_digits  # noqa: E402
 
 assert keras.backend.backend() == "jax", "run with KERAS_BACKEND=jax"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "keras_multi_output.json")
 N = 10
 
 
-def pattern(shape, seed):
-    n = int(np.prod(shape)) if len(shape) else 1
-    i = np.arange(n, dtype=np.int64)
-    return (((i * 7919 + seed * 104729) % 1000) / 500.0 - 1.0).reshape(shape)
-
-
 def flat(y):
-    return [float(f"{v:.9g}") for v in np.asarray(y, dtype=np.float64).reshape(-1)]
+    return flat_digits(y, digits=9)
 
 
 def build():

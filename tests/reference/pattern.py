@@ -1,0 +1,15 @@
+"""What the Keras reference scripts share with the C++ tests: pattern(), the twin of test::pattern in
+tests/support/fixtures.cpp (inputs and weights are recomputed on both sides, never stored), and
+flat(), how reference outputs are written to the JSON fixtures."""
+import numpy as np
+
+
+def pattern(shape, seed):
+    n = int(np.prod(shape)) if len(shape) else 1
+    i = np.arange(n, dtype=np.int64)
+    return (((i * 7919 + seed * 104729) % 1000) / 500.0 - 1.0).reshape(shape)
+
+
+def flat(y, digits=8):
+    assert np.all(np.isfinite(y)), "a non-finite reference value"
+    return [float(f"{v:.{digits}g}") for v in np.asarray(y, dtype=np.float64).reshape(-1)]
