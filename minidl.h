@@ -48,6 +48,7 @@
 #include "minidl/layers/dropout.h"
 #include "minidl/layers/reshaping.h"
 #include "minidl/layers/cropping2d.h"
+#include "minidl/layers/permute.h"
 #include "minidl/layers/activation_layers.h"
 #include "minidl/layers/sequential.h"
 #include "minidl/layers/input_layer.h"

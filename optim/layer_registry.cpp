@@ -9,6 +9,7 @@
 #include "minidl/layers/conv2d.h"
 #include "minidl/layers/conv2d_transpose.h"
 #include "minidl/layers/cropping2d.h"
+#include "minidl/layers/permute.h"
 #include "minidl/layers/dense.h"
 #include "minidl/layers/dropout.h"
 #include "minidl/layers/embedding.h"
@@ -217,6 +218,7 @@ struct Registry {
       {"Reshape", reshape},
       {"ZeroPadding2D", zero_padding},
       {"Cropping2D", cropping},
+      {"Permute", [](const json& c) { return share(layers::Permute::from_config(c)); }},
       {"UpSampling2D", upsampling},
       {"Activation", activation},
       {"LeakyReLU", leaky_relu},

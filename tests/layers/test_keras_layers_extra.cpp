@@ -92,3 +92,20 @@ TEST_CASE("Cropping2D equals Keras for an int, a pair and two pairs, in both for
   }
   CHECK(forms.size() == 3);
 }
+
+TEST_CASE("Permute equals Keras and refuses what Keras refuses", "[layers][permute][keras]") {
+  const auto fx = test::load_fixture("keras_layers_extra.json");
+  REQUIRE(fx["permute"].size() >= 5);
+  for (const auto& c : fx["permute"]) {
+    INFO("dims " << c["dims"].dump() << " input " << c["input_shape"].dump());
+    Permute layer({.dims = c["dims"].get<std::vector<std::int64_t>>(), .name = c["config"]["name"].get<std::string>()});
+    check_case(layer, c, test::case_input(c));
+  }
+  // Keras: "Invalid permutation argument `dims` for Permute Layer. The set of indices in `dims` must
+  // be consecutive and start from 1. Received dims=(0, 1)".
+  REQUIRE_THROWS_WITH_ALL(Permute({.dims = {0, 1}}), std::invalid_argument, "`dims`", "start from 1", "dims=(0, 1)");
+  REQUIRE_THROWS_WITH_ALL(Permute({.dims = {1, 1}}), std::invalid_argument, "dims=(1, 1)");
+  REQUIRE_THROWS_WITH_ALL(Permute({.dims = {}}), std::invalid_argument, "dims=()");
+  REQUIRE_THROWS_WITH_ALL(Permute({.dims = {2, 1}, .name = "p"})(Tensor::zeros({2, 3, 4, 5})), std::invalid_argument,
+                          "'p'", "expected ndim=3", "found ndim=4");
+}

@@ -142,6 +142,16 @@ def cropping_cases():
     return cases
 
 
+def permute_cases():
+    cases, seed = [], 24000
+    for dims, shape in [((2, 1), (2, 3, 4)), ((1, 2), (2, 3, 4)), ((3, 1, 2), (2, 4, 5, 3)), ((2, 3, 1), (1, 3, 4, 5)),
+                        ((1,), (3, 2))]:
+        layer = layers.Permute(dims, name=f"permute_{seed}")
+        cases.append(record(layer, shape, seed, dims=list(dims)))
+        seed += 1
+    return cases
+
+
 # ---- Keras 3 models ----
 
 def set_pattern_weights(model, seed):
@@ -289,6 +299,7 @@ def main():
         "embedding": embedding_cases(),
         "global_pooling": global_pooling_cases(),
         "cropping": cropping_cases(),
+        "permute": permute_cases(),
         "models": model_cases(),
     }
     with open(OUT, "w") as f:
