@@ -93,7 +93,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
                            x.defined() ? x.shape().str() : std::string("(undefined)"));
   const std::int64_t axis = normalize_axis(axis_in, x.ndim(), "batch_norm axis");
   const ChannelView v = channel_view(x.shape(), axis);
-  const std::string fits = fmt::format("to match axis {} of x of shape {}", axis_in, x.shape());
+  auto fits = [&] { return fmt::format("to match axis {} of x of shape {}", axis_in, x.shape()); };
   const Shape per_channel{v.channels};
   check_norm_param("batch_norm", "gamma", gamma, x, per_channel, fits);
   check_norm_param("batch_norm", "beta", beta, x, per_channel, fits);

@@ -90,7 +90,7 @@ Tensor group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, std:
                            "received groups={}",
                            v.c, x.shape(), groups);
   if (!(epsilon >= 0.0)) throw_invalid_argument("group_norm: epsilon must be >= 0, received epsilon={}", epsilon);
-  const std::string fits = fmt::format("one value per channel of x of shape {}", x.shape());
+  auto fits = [&] { return fmt::format("one value per channel of x of shape {}", x.shape()); };
   check_norm_param("group_norm", "gamma", gamma, x, Shape{v.c}, fits);
   check_norm_param("group_norm", "beta", beta, x, Shape{v.c}, fits);
   v.groups = groups;

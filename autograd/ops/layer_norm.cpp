@@ -156,7 +156,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
   for (auto a : axes) param_dims.push_back(x.shape()[normalize_axis(a, x.ndim(), "layer_norm axis")]);
   const std::vector<std::int64_t> sorted = normalize_axes(axes, x.ndim(), "layer_norm axes");
   const Shape param_shape(param_dims);
-  const std::string fits = fmt::format("the extents of axes [{}] of x of shape {}", fmt::join(axes, ", "), x.shape());
+  auto fits = [&] { return fmt::format("the extents of axes [{}] of x of shape {}", fmt::join(axes, ", "), x.shape()); };
   check_norm_param("layer_norm", "gamma", gamma, x, param_shape, fits);
   check_norm_param("layer_norm", "beta", beta, x, param_shape, fits);
   if (rms_scaling && beta.defined())
