@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -42,12 +43,12 @@ std::vector<std::string> keys_of(const std::map<std::string, T>& m) {
 }
 
 // Keras's CompileMetrics error for metrics that match neither the output names nor the outputs.
-[[noreturn]] void bad_metrics(const std::vector<std::string>& names, const std::string& received) {
+[[noreturn]] void bad_metrics(std::string_view arg, const std::vector<std::string>& names, const std::string& received) {
   std::vector<std::string> xs(names.size(), "X");
-  throw_invalid_argument("Model.compile: Invalid `metrics`. `metrics` should contain metrics objects and either be a "
-                         "dict or a list matching the output names of the functional model {} or match the output "
-                         "structure of the model: {}. Received: metrics={}",
-                         python_list(names), python_list(xs), received);
+  throw_invalid_argument("Model.compile: Invalid `{0}`. `{0}` should contain metrics objects and either be a "
+                         "dict or a list matching the output names of the functional model {1} or match the output "
+                         "structure of the model: {2}. Received: {0}={3}",
+                         arg, python_list(names), python_list(xs), received);
 }
 
 void plan_losses(const CompileOptions& o, std::vector<CompiledOutput>& plan, const std::vector<std::string>& names) {
@@ -100,27 +101,29 @@ void plan_weights(const CompileOptions& o, std::vector<CompiledOutput>& plan, co
   for (std::size_t i = 0; i < plan.size(); ++i) plan[i].weight = w[num_losses == 1 ? 0 : i];
 }
 
-void plan_metrics(const CompileOptions& o, std::vector<CompiledOutput>& plan, const std::vector<std::string>& names) {
+// `metrics` / `output_metrics` (arg "metrics") or their weighted twins into each output's `slot`.
+void plan_metrics(const std::vector<MetricArg>& metrics, const PerOutput<std::vector<MetricArg>>& om,
+                  std::string_view arg, std::vector<MetricArg> CompiledOutput::*slot, std::vector<CompiledOutput>& plan,
+                  const std::vector<std::string>& names) {
   const std::size_t n = names.size();
-  if (!o.metrics.empty() && o.output_metrics.set())
-    throw_invalid_argument("Model.compile: pass either `metrics` or `output_metrics`, not both");
-  if (!o.output_metrics.set()) {
-    if (o.metrics.empty()) return;
-    if (n == 1) plan[0].metric_args = o.metrics;  // Keras: a single output takes every metric
-    else if (o.metrics.size() == n)
-      for (std::size_t i = 0; i < n; ++i) plan[i].metric_args = {o.metrics[i]};
-    else bad_metrics(names, metrics_text(o.metrics));
+  if (!metrics.empty() && om.set())
+    throw_invalid_argument("Model.compile: pass either `{0}` or `output_{0}`, not both", arg);
+  if (!om.set()) {
+    if (metrics.empty()) return;
+    if (n == 1) plan[0].*slot = metrics;  // Keras: a single output takes every metric
+    else if (metrics.size() == n)
+      for (std::size_t i = 0; i < n; ++i) plan[i].*slot = {metrics[i]};
+    else bad_metrics(arg, names, metrics_text(metrics));
     return;
   }
-  const auto& om = o.output_metrics;
   if (om.is_map()) {
     for (const auto& [k, v] : om.map())
-      if (std::find(names.begin(), names.end(), k) == names.end()) bad_metrics(names, output_metrics_text(om));
+      if (std::find(names.begin(), names.end(), k) == names.end()) bad_metrics(arg, names, output_metrics_text(om));
     for (auto& p : plan)
-      if (auto it = om.map().find(p.name); it != om.map().end()) p.metric_args = it->second;
+      if (auto it = om.map().find(p.name); it != om.map().end()) p.*slot = it->second;
   } else {
-    if (om.list().size() != n) bad_metrics(names, output_metrics_text(om));
-    for (std::size_t i = 0; i < n; ++i) plan[i].metric_args = om.list()[i];
+    if (om.list().size() != n) bad_metrics(arg, names, output_metrics_text(om));
+    for (std::size_t i = 0; i < n; ++i) plan[i].*slot = om.list()[i];
   }
 }
 
@@ -137,15 +140,18 @@ std::vector<CompiledOutput> plan_outputs(const CompileOptions& o, const std::vec
   for (std::size_t i = 0; i < names.size(); ++i) plan[i].name = names[i];
   plan_losses(o, plan, names);
   plan_weights(o, plan, names);
-  plan_metrics(o, plan, names);
+  plan_metrics(o.metrics, o.output_metrics, "metrics", &CompiledOutput::metric_args, plan, names);
+  plan_metrics(o.weighted_metrics, o.output_weighted_metrics, "weighted_metrics", &CompiledOutput::weighted_metric_args,
+               plan, names);
   // Keras tracks each output's loss when there are several.
   if (std::count_if(plan.begin(), plan.end(), [](const auto& p) { return static_cast<bool>(p.loss); }) > 1)
     for (auto& p : plan)
       if (p.loss) p.loss_tracker = std::make_shared<::minidl::metrics::Mean>(p.name + "_loss");
   for (const auto& p : plan)
-    for (const auto& m : p.metric_args)  // unknown names fail now, not at the first batch
-      if (!m.metric() && !::minidl::metrics::is_accuracy_identifier(m.identifier()))
-        ::minidl::metrics::get_metric(m.identifier());
+    for (const auto* args : {&p.metric_args, &p.weighted_metric_args})
+      for (const auto& m : *args)  // unknown names fail now, not at the first batch
+        if (!m.metric() && !::minidl::metrics::is_accuracy_identifier(m.identifier()))
+          ::minidl::metrics::get_metric(m.identifier());
   return plan;
 }
 
@@ -212,6 +218,19 @@ std::vector<MetricArg> read_metric_list(const json& j) {
   return out;
 }
 
+// A metrics entry of compile_config: a flat list, a list of lists (per output) or a dict by output.
+void read_metrics(const json& metrics, std::vector<MetricArg>& flat, PerOutput<std::vector<MetricArg>>& per_output) {
+  if (is_keyed(metrics)) {
+    std::map<std::string, std::vector<MetricArg>> ms;
+    for (const auto& [k, v] : metrics.items()) ms.emplace(k, read_metric_list(v));
+    per_output = std::move(ms);
+  } else if (metrics.is_array() && !metrics.empty() && metrics[0].is_array()) {
+    std::vector<std::vector<MetricArg>> ms;
+    for (const auto& v : metrics) ms.push_back(read_metric_list(v));
+    per_output = std::move(ms);
+  } else if (metrics.is_array()) flat = read_metric_list(metrics);
+}
+
 }  // namespace
 
 void read_compile_outputs(const json& cc, CompileOptions& co) {
@@ -231,16 +250,8 @@ void read_compile_outputs(const json& cc, CompileOptions& co) {
   else if (weights.is_array()) co.loss_weights = weights.get<std::vector<double>>();
   else if (weights.is_object()) co.loss_weights = weights.get<std::map<std::string, double>>();
 
-  const json metrics = cc.value("metrics", json::array());
-  if (is_keyed(metrics)) {
-    std::map<std::string, std::vector<MetricArg>> ms;
-    for (const auto& [k, v] : metrics.items()) ms.emplace(k, read_metric_list(v));
-    co.output_metrics = std::move(ms);
-  } else if (metrics.is_array() && !metrics.empty() && metrics[0].is_array()) {
-    std::vector<std::vector<MetricArg>> ms;
-    for (const auto& v : metrics) ms.push_back(read_metric_list(v));
-    co.output_metrics = std::move(ms);
-  } else if (metrics.is_array()) co.metrics = read_metric_list(metrics);
+  read_metrics(cc.value("metrics", json()), co.metrics, co.output_metrics);
+  read_metrics(cc.value("weighted_metrics", json()), co.weighted_metrics, co.output_weighted_metrics);
 }
 
 }  // namespace minidl::optim::detail

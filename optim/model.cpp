@@ -35,10 +35,6 @@ std::vector<std::int64_t> range(std::int64_t begin, std::int64_t end) {
   return out;
 }
 
-Tensor rows(const Tensor& t, const std::vector<std::int64_t>& idx) {
-  return t.defined() ? io::gather_rows(t, idx) : Tensor();
-}
-
 std::int64_t num_batches(std::int64_t n, std::int64_t batch_size) { return (n + batch_size - 1) / batch_size; }
 
 // The shape with its batch extent unknown (-1), as Keras's build_config records it.
@@ -126,6 +122,8 @@ void Model::compile(CompileOptions options) {
   losses_ = std::move(options.losses);
   loss_weights_ = std::move(options.loss_weights);
   output_metric_args_ = std::move(options.output_metrics);
+  weighted_metric_args_ = std::move(options.weighted_metrics);
+  output_weighted_metric_args_ = std::move(options.output_weighted_metrics);
   outputs_ = std::move(outputs);
   metrics_resolved_ = false;
 }
@@ -192,14 +190,42 @@ void Model::check_targets(std::string_view who, const ModelInputs& x, const Mode
     }
 }
 
-void Model::check_data(std::string_view who, const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight,
-                       std::int64_t batch_size) const {
+ModelOutputs Model::check_data(std::string_view who, const ModelInputs& x, const ModelOutputs& y,
+                               const SampleWeights& sample_weight, std::int64_t batch_size) const {
   check_targets(who, x, y);
   const std::int64_t n = check_inputs(who, x, y[0]);
-  if (sample_weight.defined() && (sample_weight.ndim() < 1 || sample_weight.shape()[0] != n))
-    throw_invalid_argument("Model.{}: sample_weight must hold one weight per sample ({}), received shape {}", who, n,
-                           sample_weight.shape());
   if (batch_size < 1) throw_invalid_argument("Model.{}: batch_size must be >= 1, received batch_size={}", who, batch_size);
+  return resolve_sample_weights(who, sample_weight, n);
+}
+
+ModelOutputs Model::resolve_sample_weights(std::string_view who, const SampleWeights& sw, std::int64_t n) const {
+  const std::size_t outputs = output_names_.size();
+  std::vector<Tensor> per_output(outputs);
+  if (!sw.names().empty()) {
+    for (std::size_t k = 0; k < sw.size(); ++k) {
+      const auto it = std::find(output_names_.begin(), output_names_.end(), sw.names()[k]);
+      if (it == output_names_.end())
+        throw_invalid_argument("Model.{}: sample_weight has the key '{}', which is not an output name; the outputs are {}",
+                               who, sw.names()[k], detail::python_list(output_names_));
+      per_output[static_cast<std::size_t>(it - output_names_.begin())] = sw[k];
+    }
+  } else if (sw.size() == 1) {
+    std::fill(per_output.begin(), per_output.end(), sw[0]);  // Keras repeats one weight for every output
+  } else if (sw.size() == outputs) {
+    per_output = sw.tensors();
+  } else if (sw.size() > 0) {
+    throw_invalid_argument("Model.{}: sample_weight holds {} tensors for a model with {} outputs {}; pass one tensor "
+                           "(used for every output), one per output in output order, or a map keyed by output name",
+                           who, sw.size(), outputs, detail::python_list(output_names_));
+  }
+  for (std::size_t i = 0; i < outputs; ++i) {
+    const Tensor& w = per_output[i];
+    if (w.defined() && (w.ndim() < 1 || w.shape()[0] != n))
+      throw_invalid_argument("Model.{}: sample_weight{} must hold one weight per sample ({}), received shape {}", who,
+                             outputs > 1 ? fmt::format(" for output '{}'", output_names_[i]) : std::string(), n,
+                             w.shape());
+  }
+  return per_output;
 }
 
 void Model::note_input(const ModelInputs& x) {
@@ -244,14 +270,14 @@ std::vector<Tensor> Model::call_outputs(const ModelInputs& x, bool training) {
   return ys;
 }
 
-Tensor Model::total_loss(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight,
+Tensor Model::total_loss(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const ModelOutputs& sample_weight,
                          std::vector<double>* per_output) const {
   // Keras's CompileLoss: sum of weight * loss over the outputs that have one.
   Tensor total;
   for (std::size_t i = 0; i < outputs_.size(); ++i) {
     const Loss& fn = outputs_[i].loss;
     if (!fn) continue;
-    Tensor loss = fn(y[i], y_pred[i], sample_weight);
+    Tensor loss = fn(y[i], y_pred[i], sample_weight[i]);
     if (loss.numel() != 1)
       throw_invalid_argument("Model: the loss '{}' returned shape {} with reduction='{}'; training needs a scalar "
                              "(use 'sum_over_batch_size' or 'sum')",
@@ -287,21 +313,28 @@ void Model::resolve_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_
   for (std::size_t i = 0; i < outputs_.size(); ++i) {
     auto& o = outputs_[i];
     const std::string loss_name = canonical_loss_name(o.loss.identifier().empty() ? o.loss.class_name() : o.loss.identifier());
-    o.metrics.clear();
-    for (const auto& m : o.metric_args) {
-      if (m.metric()) o.metrics.push_back(m.metric());
-      else if (::minidl::metrics::is_accuracy_identifier(m.identifier()))
-        o.metrics.push_back(::minidl::metrics::resolve_accuracy(m.identifier(), loss_name, y[i].shape(), y_pred[i].shape()));
-      else o.metrics.push_back(::minidl::metrics::get_metric(m.identifier()));
-    }
+    auto resolve = [&](const std::vector<::minidl::metrics::MetricArg>& args) {
+      std::vector<::minidl::metrics::MetricPtr> out;
+      for (const auto& m : args) {
+        if (m.metric()) out.push_back(m.metric());
+        else if (::minidl::metrics::is_accuracy_identifier(m.identifier()))
+          out.push_back(::minidl::metrics::resolve_accuracy(m.identifier(), loss_name, y[i].shape(), y_pred[i].shape()));
+        else out.push_back(::minidl::metrics::get_metric(m.identifier()));
+      }
+      return out;
+    };
+    o.metrics = resolve(o.metric_args);
+    o.weighted_metrics = resolve(o.weighted_metric_args);
   }
   metrics_resolved_ = true;
 }
 
-void Model::update_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight) {
+void Model::update_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const ModelOutputs& sample_weight) {
   resolve_metrics(y, y_pred);
-  for (std::size_t i = 0; i < outputs_.size(); ++i)
-    for (auto& m : outputs_[i].metrics) m->update_state(y[i], y_pred[i], sample_weight);
+  for (std::size_t i = 0; i < outputs_.size(); ++i) {
+    for (auto& m : outputs_[i].metrics) m->update_state(y[i], y_pred[i], Tensor());
+    for (auto& m : outputs_[i].weighted_metrics) m->update_state(y[i], y_pred[i], sample_weight[i]);
+  }
 }
 
 void Model::reset_metrics() {
@@ -309,12 +342,14 @@ void Model::reset_metrics() {
   for (auto& o : outputs_) {
     if (o.loss_tracker) o.loss_tracker->reset_state();
     for (auto& m : o.metrics) m->reset_state();
+    for (auto& m : o.weighted_metrics) m->reset_state();
   }
 }
 
 std::vector<::minidl::metrics::MetricPtr> Model::metrics() const {
   std::vector<::minidl::metrics::MetricPtr> out;
   for (const auto& o : outputs_) out.insert(out.end(), o.metrics.begin(), o.metrics.end());
+  for (const auto& o : outputs_) out.insert(out.end(), o.weighted_metrics.begin(), o.weighted_metrics.end());
   return out;
 }
 
@@ -323,17 +358,24 @@ Logs Model::metric_logs() const {
   for (const auto& o : outputs_)
     if (o.loss_tracker) logs[o.loss_tracker->name()] = o.loss_tracker->result();
   // Keras's CompileMetrics: "<output>_<metric>" with several outputs; a repeated name gets "_1", "_2".
+  // A weighted metric whose name is taken becomes "<output>_weighted_<metric>" (then numbered).
   std::map<std::string, int> seen;
+  auto prefix = [&](const CompiledOutput& o) { return outputs_.size() > 1 ? o.name + "_" : std::string(); };
+  auto numbered = [&](std::string key) {
+    if (const int k = seen[key]++; k > 0) key = fmt::format("{}_{}", key, k);
+    return key;
+  };
   for (const auto& o : outputs_)
-    for (const auto& m : o.metrics) {
-      std::string key = (outputs_.size() > 1 ? o.name + "_" : std::string()) + m->name();
-      if (const int k = seen[key]++; k > 0) key = fmt::format("{}_{}", key, k);
-      logs[key] = m->result();
+    for (const auto& m : o.metrics) logs[numbered(prefix(o) + m->name())] = m->result();
+  for (const auto& o : outputs_)
+    for (const auto& m : o.weighted_metrics) {
+      const std::string key = prefix(o) + m->name();
+      logs[seen.count(key) ? numbered(prefix(o) + "weighted_" + m->name()) : numbered(key)] = m->result();
     }
   return logs;
 }
 
-Logs Model::train_step(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight) {
+Logs Model::train_step(const ModelInputs& x, const ModelOutputs& y, const ModelOutputs& sample_weight) {
   std::vector<Tensor> y_pred = call_outputs(x, true);
   // Gathered after the call: an unbuilt network creates its weights in it.
   const auto variables = network_->trainable_weights();
@@ -353,22 +395,22 @@ Logs Model::train_step(const ModelInputs& x, const ModelOutputs& y, const Tensor
   return metric_logs();
 }
 
-Logs Model::train_on_batch(const ModelInputs& x, const ModelOutputs& y_in, const Tensor& sample_weight) {
+Logs Model::train_on_batch(const ModelInputs& x, const ModelOutputs& y_in, const SampleWeights& sample_weight) {
   const ModelOutputs y = in_output_order("train_on_batch", y_in);
   require_compiled("train_on_batch");
-  check_data("train_on_batch", x, y, sample_weight, 1);
+  const ModelOutputs w = check_data("train_on_batch", x, y, sample_weight, 1);
   reset_metrics();
-  return train_step(x, y, sample_weight);
+  return train_step(x, y, w);
 }
 
-Logs Model::test_on_batch(const ModelInputs& x, const ModelOutputs& y_in, const Tensor& sample_weight) {
+Logs Model::test_on_batch(const ModelInputs& x, const ModelOutputs& y_in, const SampleWeights& sample_weight) {
   const ModelOutputs y = in_output_order("test_on_batch", y_in);
   require_compiled("test_on_batch");
-  check_data("test_on_batch", x, y, sample_weight, 1);
-  return run_evaluation(x, y, sample_weight, std::max<std::int64_t>(y[0].shape()[0], 1), 0, nullptr);
+  const ModelOutputs w = check_data("test_on_batch", x, y, sample_weight, 1);
+  return run_evaluation(x, y, w, std::max<std::int64_t>(y[0].shape()[0], 1), 0, nullptr);
 }
 
-Logs Model::run_evaluation(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight,
+Logs Model::run_evaluation(const ModelInputs& x, const ModelOutputs& y, const ModelOutputs& sample_weight,
                            std::int64_t batch_size, int verbose, std::ostream* out) {
   NoGradGuard no_grad;
   reset_metrics();
@@ -380,7 +422,7 @@ Logs Model::run_evaluation(const ModelInputs& x, const ModelOutputs& y, const Te
     const auto idx = range(b * batch_size, std::min(n, (b + 1) * batch_size));
     const ModelInputs xb = x.rows(idx);
     const ModelOutputs yb = y.rows(idx);
-    const Tensor wb = rows(sample_weight, idx);
+    const ModelOutputs wb = sample_weight.rows(idx);
     const std::vector<Tensor> y_pred = call_outputs(xb, false);
     std::vector<double> per_output;
     const double loss = total_loss(yb, y_pred, wb, &per_output).item();
@@ -396,8 +438,8 @@ Logs Model::run_evaluation(const ModelInputs& x, const ModelOutputs& y, const Te
 Logs Model::evaluate(const ModelInputs& x, const ModelOutputs& y_in, const EvaluateOptions& o) {
   const ModelOutputs y = in_output_order("evaluate", y_in);
   require_compiled("evaluate");
-  check_data("evaluate", x, y, o.sample_weight, o.batch_size);
-  return run_evaluation(x, y, o.sample_weight, o.batch_size, o.verbose, o.output);
+  const ModelOutputs w = check_data("evaluate", x, y, o.sample_weight, o.batch_size);
+  return run_evaluation(x, y, w, o.batch_size, o.verbose, o.output);
 }
 
 Tensor Model::predict(const ModelInputs& x, const PredictOptions& o) {
@@ -428,7 +470,10 @@ ModelOutputs Model::predict_outputs(const ModelInputs& x, const PredictOptions& 
 History Model::fit(const ModelInputs& x_all, const ModelOutputs& y_in, const FitOptions& o) {
   const ModelOutputs y_all = in_output_order("fit", y_in);
   require_compiled("fit");
-  check_data("fit", x_all, y_all, o.sample_weight, o.batch_size);
+  const ModelOutputs w_all = check_data("fit", x_all, y_all, o.sample_weight, o.batch_size);
+  if (o.validation_sample_weight.size() > 0 && !o.validation_data)
+    throw_invalid_argument("Model.fit: validation_sample_weight is given without validation_data; it weights the "
+                           "samples of validation_data");
   if (o.epochs < 0) throw_invalid_argument("Model.fit: epochs must be >= 0, received epochs={}", o.epochs);
   if (o.initial_epoch < 0)
     throw_invalid_argument("Model.fit: initial_epoch must be >= 0, received initial_epoch={}", o.initial_epoch);
@@ -440,13 +485,12 @@ History Model::fit(const ModelInputs& x_all, const ModelOutputs& y_in, const Fit
 
   // Keras's train_validation_split: the last fraction, before shuffling; validation_data wins.
   ModelInputs x = x_all, vx = std::vector<Tensor>{};
-  ModelOutputs y = y_all, vy;
-  Tensor w = o.sample_weight, vw;
+  ModelOutputs y = y_all, vy, w = w_all, vw;
   const std::int64_t total = y_all[0].shape()[0];
   if (o.validation_data) {
     vx = o.validation_data->first;
     vy = in_output_order("fit (validation_data)", o.validation_data->second);
-    check_data("fit (validation_data)", vx, vy, Tensor(), o.batch_size);
+    vw = check_data("fit (validation_data)", vx, vy, o.validation_sample_weight, o.batch_size);
   } else if (o.validation_split > 0.0) {
     const auto split_at = static_cast<std::int64_t>(std::floor(static_cast<double>(total) * (1.0 - o.validation_split)));
     if (split_at <= 0 || split_at >= total)
@@ -454,8 +498,8 @@ History Model::fit(const ModelInputs& x_all, const ModelOutputs& y_in, const Fit
                              "both must be non-empty",
                              o.validation_split, split_at, total - split_at, total);
     const auto train_idx = range(0, split_at), val_idx = range(split_at, total);
-    x = x_all.rows(train_idx), y = y_all.rows(train_idx), w = rows(o.sample_weight, train_idx);
-    vx = x_all.rows(val_idx), vy = y_all.rows(val_idx), vw = rows(o.sample_weight, val_idx);
+    x = x_all.rows(train_idx), y = y_all.rows(train_idx), w = w_all.rows(train_idx);
+    vx = x_all.rows(val_idx), vy = y_all.rows(val_idx), vw = w_all.rows(val_idx);
   }
   const std::int64_t n = y[0].shape()[0];
   if (n == 0) throw_invalid_argument("Model.fit: x holds no samples");
@@ -489,7 +533,7 @@ History Model::fit(const ModelInputs& x_all, const ModelOutputs& y_in, const Fit
     for (std::size_t b = 0; b < batches.size(); ++b) {
       Logs batch_logs;
       for (auto& c : callbacks) c->on_train_batch_begin(static_cast<int>(b), batch_logs);
-      batch_logs = train_step(x.rows(batches[b]), y.rows(batches[b]), rows(w, batches[b]));
+      batch_logs = train_step(x.rows(batches[b]), y.rows(batches[b]), w.rows(batches[b]));
       for (auto& c : callbacks) c->on_train_batch_end(static_cast<int>(b), batch_logs);
       epoch_logs = batch_logs;
       if (stop_training) break;
@@ -514,7 +558,9 @@ nlohmann::json Model::compile_config() const {
           {"loss", detail::losses_config(loss_, losses_)},
           {"loss_weights", detail::loss_weights_config(loss_weights_)},
           {"metrics", detail::metrics_config(metric_args_, output_metric_args_)},
-          {"weighted_metrics", nullptr},
+          {"weighted_metrics", weighted_metric_args_.empty() && !output_weighted_metric_args_.set()
+                                   ? nlohmann::json(nullptr)
+                                   : detail::metrics_config(weighted_metric_args_, output_weighted_metric_args_)},
           {"run_eagerly", false},
           {"steps_per_execution", 1},
           {"jit_compile", false}};

@@ -2,6 +2,8 @@
 // Keras's Model training API over any layer (usually a Sequential): compile, fit, evaluate,
 // predict, train_on_batch, test_on_batch, with Keras 3's semantics:
 //  - the objective is loss(y, y_pred, sample_weight) + sum of the layer's losses() (regularization);
+//  - sample_weight weights the losses and the `weighted_metrics` only: compiled `metrics` ignore
+//    it (Keras 3's CompileMetrics);
 //  - fit calls the layer with training=true (Dropout, BatchNormalization), evaluate/predict with
 //    training=false; predict records no graph (NoGradGuard);
 //  - logged "loss" is the running mean of batch losses weighted by batch size (Keras's loss
@@ -77,6 +79,10 @@ struct CompileOptions {
   PerOutput<Loss> losses{};        // one loss per output, instead of `loss` (an empty Loss: none)
   PerOutput<double> loss_weights{};  // the total loss is sum(weight * output loss); one weight with `loss`
   PerOutput<std::vector<::minidl::metrics::MetricArg>> output_metrics{};  // instead of `metrics`
+  // Metrics that see sample_weight (the plain `metrics` do not), in the same forms as `metrics` /
+  // `output_metrics`. A name already logged by `metrics` gets a "weighted_" prefix (Keras).
+  std::vector<::minidl::metrics::MetricArg> weighted_metrics{};
+  PerOutput<std::vector<::minidl::metrics::MetricArg>> output_weighted_metrics{};
 };
 
 struct FitOptions {
@@ -86,8 +92,9 @@ struct FitOptions {
   std::vector<CallbackArg> callbacks{};
   double validation_split = 0.0;
   std::optional<std::pair<ModelInputs, ModelOutputs>> validation_data{};  // (x, y)
+  SampleWeights validation_sample_weight{};  // the third entry of Keras's validation_data tuple
   bool shuffle = true;
-  Tensor sample_weight{};  // one weight per sample (optional)
+  SampleWeights sample_weight{};  // one weight per sample; a tensor per output or a map (model_outputs.h)
   int initial_epoch = 0;
   std::optional<std::uint64_t> seed{};  // unset: drawn once from minidl::default_generator()
   std::ostream* output = nullptr;       // progress output; nullptr = std::cout
@@ -96,7 +103,7 @@ struct FitOptions {
 struct EvaluateOptions {
   std::int64_t batch_size = 32;
   int verbose = 1;
-  Tensor sample_weight{};
+  SampleWeights sample_weight{};
   std::ostream* output = nullptr;
 };
 
@@ -124,7 +131,7 @@ class Model {
   bool compiled() const { return optimizer_ != nullptr; }
 
   // x: one tensor per model input, y one per model output, each holding the same number of samples.
-  // sample_weight applies to every output.
+  // sample_weight: see SampleWeights (one tensor applies to every output).
   History fit(const ModelInputs& x, const ModelOutputs& y, const FitOptions& options = {});
   // {"loss": ..., metric names...}.
   Logs evaluate(const ModelInputs& x, const ModelOutputs& y, const EvaluateOptions& options = {});
@@ -134,8 +141,8 @@ class Model {
   ModelOutputs predict_outputs(const ModelInputs& x, const PredictOptions& options = {});
   // One optimizer step on one batch; returns that batch's loss and metrics (metrics reset first, as
   // tf.keras's reset_metrics=True).
-  Logs train_on_batch(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight = Tensor());
-  Logs test_on_batch(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight = Tensor());
+  Logs train_on_batch(const ModelInputs& x, const ModelOutputs& y, const SampleWeights& sample_weight = {});
+  Logs test_on_batch(const ModelInputs& x, const ModelOutputs& y, const SampleWeights& sample_weight = {});
   // Calls the layer (records the graph unless under NoGradGuard); a single-output model only.
   Tensor operator()(const ModelInputs& x, bool training = false);
   // Every output of one call, in output order.
@@ -190,11 +197,12 @@ class Model {
  private:
   // The weighted sum of the outputs' losses plus regularization; `per_output` receives each
   // output's unweighted loss (for the "<output>_loss" trackers).
-  Tensor total_loss(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight,
+  // sample_weight: one entry per output (undefined: unweighted), as resolve_sample_weights gives.
+  Tensor total_loss(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const ModelOutputs& sample_weight,
                     std::vector<double>* per_output = nullptr) const;
   void track_losses(double total, const std::vector<double>& per_output, double batch_size);
   void resolve_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_pred);
-  void update_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight);
+  void update_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const ModelOutputs& sample_weight);
   void reset_metrics();
   Logs metric_logs() const;
   void require_compiled(std::string_view who) const;
@@ -206,11 +214,14 @@ class Model {
   ModelOutputs in_output_order(std::string_view who, const ModelOutputs& y) const;
   // y: one tensor per output, each with a batch axis and the same number of samples.
   void check_targets(std::string_view who, const ModelInputs& x, const ModelOutputs& y) const;
-  void check_data(std::string_view who, const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight,
-                  std::int64_t batch_size) const;
-  Logs run_evaluation(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight,
+  // Checks x, y and batch_size; returns sample_weight as one entry per output (undefined where an
+  // output is unweighted), each holding one weight per sample.
+  ModelOutputs check_data(std::string_view who, const ModelInputs& x, const ModelOutputs& y,
+                          const SampleWeights& sample_weight, std::int64_t batch_size) const;
+  ModelOutputs resolve_sample_weights(std::string_view who, const SampleWeights& sample_weight, std::int64_t n) const;
+  Logs run_evaluation(const ModelInputs& x, const ModelOutputs& y, const ModelOutputs& sample_weight,
                       std::int64_t batch_size, int verbose, std::ostream* out);
-  Logs train_step(const ModelInputs& x, const ModelOutputs& y, const Tensor& sample_weight);
+  Logs train_step(const ModelInputs& x, const ModelOutputs& y, const ModelOutputs& sample_weight);
 
   std::shared_ptr<layers::Layer> network_;
   std::shared_ptr<Optimizer> optimizer_;
@@ -219,6 +230,8 @@ class Model {
   PerOutput<Loss> losses_;  // compile()'s per-output arguments, as given (compile_config)
   PerOutput<double> loss_weights_;
   PerOutput<std::vector<::minidl::metrics::MetricArg>> output_metric_args_;
+  std::vector<::minidl::metrics::MetricArg> weighted_metric_args_;
+  PerOutput<std::vector<::minidl::metrics::MetricArg>> output_weighted_metric_args_;
   std::vector<std::string> output_names_;
   layers::Functional* functional_ = nullptr;  // network_ when it is a multi-output Functional
   std::vector<CompiledOutput> outputs_;

@@ -14,7 +14,7 @@ ModelOutputs::ModelOutputs(const std::map<std::string, Tensor>& named) {
 ModelOutputs ModelOutputs::rows(const std::vector<std::int64_t>& idx) const {
   ModelOutputs out;
   out.tensors_.reserve(tensors_.size());
-  for (const auto& t : tensors_) out.tensors_.push_back(io::gather_rows(t, idx));
+  for (const auto& t : tensors_) out.tensors_.push_back(t.defined() ? io::gather_rows(t, idx) : Tensor());
   out.names_ = names_;
   return out;
 }

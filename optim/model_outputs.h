@@ -6,6 +6,9 @@
 //    keyed by output name (Keras's y={"cls": ..., "reg": ...}), which Model puts in output order.
 //  - PerOutput<T>: compile()'s per-output arguments, a list in output order or a map keyed by
 //    output name (the name of the layer producing the output), as Keras's loss=[...] / loss={...}.
+//  - SampleWeights: fit / evaluate's sample_weight, in the same forms: one tensor (every output
+//    uses it, as Keras repeats a single weight), one per output in output order, or a map keyed by
+//    output name (an output left out is unweighted). Each holds one weight per sample.
 //  - CompiledOutput: what compile() resolved for one output (Model::compiled_outputs()).
 #include <cstddef>
 #include <cstdint>
@@ -41,13 +44,17 @@ class ModelOutputs {
   // The output names of a map (sorted, one per tensor); empty for a list.
   const std::vector<std::string>& names() const { return names_; }
 
-  // The samples `idx` of every tensor (the same rows of each), as new contiguous tensors.
+  // The samples `idx` of every tensor (the same rows of each), as new contiguous tensors; an
+  // undefined entry stays undefined.
   ModelOutputs rows(const std::vector<std::int64_t>& idx) const;
 
  private:
   std::vector<Tensor> tensors_;
   std::vector<std::string> names_;
 };
+
+// fit / evaluate's sample_weight (see above); empty: no weights.
+using SampleWeights = ModelOutputs;
 
 // Unset, a list (one entry per output, in output order) or a map (output name -> entry).
 template <class T>
@@ -78,6 +85,9 @@ struct CompiledOutput {
   std::optional<double> weight;  // unset: 1
   std::vector<::minidl::metrics::MetricArg> metric_args;
   std::vector<::minidl::metrics::MetricPtr> metrics;  // resolved at the first batch ("accuracy")
+  // compile()'s weighted_metrics: the only metrics that see sample_weight (Keras 3).
+  std::vector<::minidl::metrics::MetricArg> weighted_metric_args;
+  std::vector<::minidl::metrics::MetricPtr> weighted_metrics;
   // Keras's "<name>_loss" tracker of the unweighted loss, when two or more outputs have a loss.
   std::shared_ptr<::minidl::metrics::Mean> loss_tracker;
 };

@@ -265,7 +265,8 @@ TEST_CASE("evaluate: the mean of the batch losses weighted by batch size") {
   CHECK(logs.at("loss") != unweighted);
   REQUIRE(logs.count("mae") == 1);
   const auto single = model.test_on_batch(x, y);
-  CHECK(single.at("mae") == Approx(logs.at("mae")).epsilon(1e-12));
+  // Float32 rounding: GEMMs over batches of 7 and of 20 may round differently (OpenBLAS's kernels).
+  CHECK(single.at("mae") == Approx(logs.at("mae")).epsilon(1e-6));
 }
 
 TEST_CASE("predict: batched, no graph, equal to calling the layer") {

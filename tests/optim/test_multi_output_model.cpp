@@ -3,50 +3,13 @@
 // metrics given as maps, as lists, as one loss for both and with one output left without a loss;
 // History keys and values, evaluate and predict. Then y as a map, the summary and config,
 // save / load_model, and the errors Keras raises.
-#include "model_support.h"
+#include "two_head_support.h"
 
 using namespace minidl;
 using namespace minidl::test;
 using nlohmann::json;
 
 namespace {
-
-constexpr std::int64_t kN = 10;
-
-// The twin of build() in the reference script: a -> shared(tanh) -+-> concat -> cls (softmax)
-// (layers made in Keras's summary order)                   b ------+         -> reg
-std::shared_ptr<layers::Functional> two_head_net() {
-  layers::clear_session();
-  auto a = layers::Input({.shape = Shape{3}, .name = "a"});
-  auto h = layers::Dense({.units = 4, .activation = "tanh", .name = "shared"})(a);
-  auto b = layers::Input({.shape = Shape{2}, .name = "b"});
-  auto c = layers::Concatenate({.name = "concat"})({h, b});
-  auto cls = layers::Dense({.units = 3, .activation = "softmax", .name = "cls"})(c);
-  auto reg = layers::Dense({.units = 1, .name = "reg"})(c);
-  auto net = std::make_shared<layers::Functional>(std::vector{a, b}, std::vector{cls, reg},
-                                                  layers::FunctionalOptions{.name = "two_heads"});
-  // Kernels 0.5 * pattern, biases 0.1 * pattern, seeds 1..6 in weight order (float32 products, as NumPy).
-  std::vector<Tensor> weights;
-  std::int64_t seed = 1;
-  for (const auto& w : net->weights())
-    weights.push_back(pattern(w->value.shape(), seed++) * (w->value.ndim() == 2 ? 0.5 : 0.1));
-  net->set_weights(weights);
-  return net;
-}
-
-struct Data {
-  Tensor a, b, labels, one_hot, y_reg;
-};
-
-Data data() {
-  std::vector<float> labels, one_hot(kN * 3, 0.0f);
-  for (std::int64_t i = 0; i < kN; ++i) {
-    labels.push_back(static_cast<float>((i * 7) % 3));
-    one_hot[static_cast<std::size_t>(i * 3 + (i * 7) % 3)] = 1.0f;
-  }
-  return {pattern({kN, 3}, 7), pattern({kN, 2}, 8), Tensor::from_vector(labels, {kN}),
-          Tensor::from_vector(one_hot, {kN, 3}), pattern({kN, 1}, 9)};
-}
 
 optim::Model compiled(optim::CompileOptions options) {
   optim::Model model(two_head_net());
@@ -61,24 +24,10 @@ optim::CompileOptions maps_options() {
           .output_metrics = std::map<std::string, std::vector<metrics::MetricArg>>{{"cls", {"accuracy"}}, {"reg", {"mae"}}}};
 }
 
-void check_close(double actual, double expected, const std::string& what) {
-  INFO(what << ": minidl " << actual << ", Keras " << expected);
-  CHECK(std::abs(actual - expected) <= 1e-5 * std::abs(expected) + 1e-6);
-}
-
-void check_logs(const optim::Logs& logs, const json& expected, const std::string& what) {
-  std::vector<std::string> keys, expected_keys;
-  for (const auto& [k, v] : logs) keys.push_back(k);
-  for (const auto& [k, v] : expected.items()) expected_keys.push_back(k);
-  std::sort(expected_keys.begin(), expected_keys.end());
-  REQUIRE(keys == expected_keys);
-  for (const auto& [k, v] : logs) check_close(v, expected[k].get<double>(), what + " " + k);
-}
-
 // Fits 3 epochs (batch 4, the last 20% for validation, no shuffling) and compares History,
 // evaluate, predict_outputs and the weights with the fixture's case.
 void run_case(optim::Model& model, const optim::ModelOutputs& y, const json& expected) {
-  const auto d = data();
+  const auto d = two_head_data();
   const auto history = model.fit({d.a, d.b}, y, {.batch_size = 4, .epochs = 3, .verbose = 0, .validation_split = 0.2, .shuffle = false});
   std::vector<std::string> keys;
   for (const auto& [k, v] : history.history) keys.push_back(k);
@@ -103,7 +52,7 @@ void run_case(optim::Model& model, const optim::ModelOutputs& y, const json& exp
 
 TEST_CASE("multi-output: losses, loss_weights and metrics as maps match Keras", "[optim][multi_output][keras]") {
   const auto fixture = load_fixture("keras_multi_output.json");
-  const auto d = data();
+  const auto d = two_head_data();
   optim::Model model = compiled(maps_options());
   CHECK(model.output_names() == std::vector<std::string>{"cls", "reg"});
   run_case(model, {d.labels, d.y_reg}, fixture["maps"]);
@@ -111,7 +60,7 @@ TEST_CASE("multi-output: losses, loss_weights and metrics as maps match Keras", 
 
 TEST_CASE("multi-output: losses, loss_weights and metrics as lists match Keras", "[optim][multi_output][keras]") {
   const auto fixture = load_fixture("keras_multi_output.json");
-  const auto d = data();
+  const auto d = two_head_data();
   optim::Model model = compiled({.losses = {"categorical_crossentropy", "mse"},
                                  .loss_weights = {0.3, 1.0},
                                  .output_metrics = {{"mae"}, {"mse", "mae"}}});
@@ -120,20 +69,20 @@ TEST_CASE("multi-output: losses, loss_weights and metrics as lists match Keras",
 
 TEST_CASE("multi-output: one loss applies to every output, as Keras", "[optim][multi_output][keras]") {
   const auto fixture = load_fixture("keras_multi_output.json");
-  const auto d = data();
+  const auto d = two_head_data();
   optim::Model model = compiled({.loss = "mse"});
   run_case(model, {d.one_hot, d.y_reg}, fixture["single"]);
 }
 
 TEST_CASE("multi-output: an output without a loss, as Keras's None", "[optim][multi_output][keras]") {
   const auto fixture = load_fixture("keras_multi_output.json");
-  const auto d = data();
+  const auto d = two_head_data();
   optim::Model model = compiled({.losses = {"mse", optim::Loss()}, .output_metrics = {{}, {"mae"}}});
   run_case(model, {d.one_hot, d.y_reg}, fixture["no_loss"]);
 }
 
 TEST_CASE("multi-output: train_on_batch and test_on_batch log every output", "[optim][multi_output]") {
-  const auto d = data();
+  const auto d = two_head_data();
   optim::Model model = compiled(maps_options());
   const auto logs = model.test_on_batch({d.a, d.b}, {d.labels, d.y_reg});
   // The total is the weighted sum of the unweighted per-output losses.
@@ -147,7 +96,7 @@ TEST_CASE("multi-output: train_on_batch and test_on_batch log every output", "[o
 }
 
 TEST_CASE("multi-output: y as a map keyed by output name is taken in output order", "[optim][multi_output]") {
-  const auto d = data();
+  const auto d = two_head_data();
   const optim::FitOptions fit{.batch_size = 4, .epochs = 2, .verbose = 0, .validation_split = 0.2, .shuffle = false};
   optim::Model listed = compiled(maps_options()), named = compiled(maps_options());
   const auto h1 = listed.fit({d.a, d.b}, {d.labels, d.y_reg}, fit);
@@ -164,7 +113,7 @@ TEST_CASE("multi-output: y as a map keyed by output name is taken in output orde
 }
 
 TEST_CASE("multi-output: predict_outputs equals calling the model, per batch", "[optim][multi_output]") {
-  const auto d = data();
+  const auto d = two_head_data();
   optim::Model model = compiled(maps_options());
   const auto predicted = model.predict_outputs({d.a, d.b}, {.batch_size = 3});  // batches 3, 3, 3, 1
   std::vector<Tensor> called;
@@ -196,7 +145,7 @@ TEST_CASE("multi-output: summary and get_config list both outputs as Keras", "[o
 
 TEST_CASE("multi-output: save and load_model restore outputs, compile arguments and training", "[optim][multi_output][saving]") {
   TempDir dir("multi_output");
-  const auto d = data();
+  const auto d = two_head_data();
   const optim::FitOptions fit{.batch_size = 4, .epochs = 1, .verbose = 0, .shuffle = false};
   for (const auto& options : {maps_options(), optim::CompileOptions{.losses = {"categorical_crossentropy", "mse"},
                                                                     .loss_weights = {0.3, 1.0},
@@ -266,14 +215,14 @@ TEST_CASE("multi-output: compile arguments that do not fit the outputs fail with
   CHECK_FALSE(model.compiled());  // nothing was half-applied
   // Keras's flat list with one metric per output is accepted.
   compile({.loss = "mse", .metrics = {"mae", "mse"}});
-  const auto d = data();
+  const auto d = two_head_data();
   const auto logs = model.evaluate({d.a, d.b}, {d.one_hot, d.y_reg}, {.verbose = 0});
   CHECK(logs.count("cls_mae") == 1);
   CHECK(logs.count("reg_mse") == 1);
 }
 
 TEST_CASE("multi-output: y that does not fit the outputs fails with Keras's messages", "[optim][multi_output][errors]") {
-  const auto d = data();
+  const auto d = two_head_data();
   optim::Model model = compiled(maps_options());
   REQUIRE_THROWS_WITH_ALL(model.fit({d.a, d.b}, {d.labels}, {.verbose = 0}), std::invalid_argument, "Model.fit",
                           "y_true and y_pred have different structures", "y_true: ['*'] y_pred: ['*', '*']");
@@ -299,7 +248,7 @@ TEST_CASE("multi-output: a Functional with several outputs is not a single-tenso
   auto net = two_head_net();
   CHECK(net->outputs().size() == 2);
   REQUIRE_THROWS_WITH_ALL(net->output(), std::invalid_argument, "'two_heads'", "2 (cls, reg)", "outputs()");
-  const auto d = data();
+  const auto d = two_head_data();
   REQUIRE_THROWS_WITH_ALL((*net)({d.a, d.b}), std::invalid_argument, "calling it as a layer", "call_outputs()");
   auto a = layers::Input({.shape = Shape{3}});
   auto b = layers::Input({.shape = Shape{2}});
