@@ -13,6 +13,7 @@
 #include "minidl/core/io/idx.h"
 #include "minidl/core/io/fashion_mnist.h"
 #include "minidl/core/io/batching.h"
+#include "minidl/core/io/images.h"
 
 #include "minidl/autograd/grad.h"
 #include "minidl/autograd/grad_mode.h"

@@ -12,9 +12,9 @@ seconds=${1:-60}
 
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DMINIDL_FUZZ=ON \
   -DMINIDL_BUILD_TESTS=OFF -DMINIDL_BUILD_BENCH=OFF -DMINIDL_BUILD_EXAMPLES=OFF
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_safetensors fuzz_idx fuzz_layer_config
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_safetensors fuzz_idx fuzz_layer_config fuzz_image
 mkdir -p build-fuzz/findings
-for harness in safetensors idx layer_config; do
+for harness in safetensors idx layer_config image; do
   work=build-fuzz/corpus/$harness
   mkdir -p "$work"
   echo "== fuzz_$harness for ${seconds}s"

@@ -65,7 +65,7 @@ AutoencoderResult train_autoencoder(const AutoencoderOptions& o) {
     if (o.denoise) rows.push_back(io::gather_rows(test_in, idx));
     rows.push_back(model.predict(io::gather_rows(test_in, idx)));
     result.grid_png = o.out_dir + (o.denoise ? "/denoised.png" : "/reconstructions.png");
-    write_image_grid(result.grid_png, concat(rows, 0), 10);
+    io::save_image_grid(result.grid_png, concat(rows, 0), {.columns = 10, .upscale = 2});
     result.curve_png = o.out_dir + "/loss.png";
     write_curve_plot(result.curve_png, {{"train", result.train_loss}, {"test", result.test_loss}});
     std::ofstream csv(o.out_dir + "/loss.csv");

@@ -6,63 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#include <stb/stb_image_write.h>
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_PNG
-#include <stb/stb_image.h>
-
 namespace minidl::examples {
-
-namespace {
-
-void write_png(const std::string& path, int w, int h, int channels, const std::vector<unsigned char>& pixels) {
-  const auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-    if (ec) throw std::runtime_error(fmt::format("cannot create the folder '{}' for '{}': {}", parent.string(), path, ec.message()));
-  }
-  // stb writes in place; write next to the target and rename so a crash never leaves half a PNG.
-  const std::string tmp = path + ".tmp";
-  if (!stbi_write_png(tmp.c_str(), w, h, channels, pixels.data(), w * channels))
-    throw std::runtime_error(fmt::format("cannot write the PNG file '{}' (is the folder writable?)", path));
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw std::runtime_error(fmt::format("cannot move '{}' to '{}': {}", tmp, path, ec.message()));
-}
-
-}  // namespace
-
-void write_image_grid(const std::string& path, const Tensor& images, int columns, double low, double high, int border,
-                      int scale) {
-  if (images.ndim() != 4 || (images.shape()[3] != 1 && images.shape()[3] != 3))
-    throw std::invalid_argument(
-        fmt::format("write_image_grid: images must be (N, H, W, 1) or (N, H, W, 3), received {}", images.shape()));
-  if (columns < 1 || scale < 1 || border < 0 || !(high > low))
-    throw std::invalid_argument(fmt::format(
-        "write_image_grid: need columns >= 1, scale >= 1, border >= 0 and high > low, received {}, {}, {}, [{}, {}]",
-        columns, scale, border, low, high));
-  const auto n = static_cast<int>(images.shape()[0]), h = static_cast<int>(images.shape()[1]),
-             w = static_cast<int>(images.shape()[2]), c = static_cast<int>(images.shape()[3]);
-  const int cols = std::max(1, std::min(columns, n)), rows = (n + cols - 1) / cols;
-  const int cell_w = w * scale + border, cell_h = h * scale + border;
-  const int width = cols * cell_w + border, height = rows * cell_h + border;
-  std::vector<unsigned char> pixels(static_cast<std::size_t>(width) * height * 3, 255);
-  const std::vector<double> v = images.to(DType::Float64).to_vector<double>();
-  for (int i = 0; i < n; ++i) {
-    const int x0 = border + (i % cols) * cell_w, y0 = border + (i / cols) * cell_h;
-    for (int y = 0; y < h * scale; ++y)
-      for (int x = 0; x < w * scale; ++x)
-        for (int k = 0; k < 3; ++k) {
-          const double value = v[((static_cast<std::size_t>(i) * h + y / scale) * w + x / scale) * c + (c == 3 ? k : 0)];
-          const double t = std::clamp((value - low) / (high - low), 0.0, 1.0);
-          pixels[(static_cast<std::size_t>(y0 + y) * width + x0 + x) * 3 + k] =
-              static_cast<unsigned char>(std::lround(t * 255.0));
-        }
-  }
-  write_png(path, width, height, 3, pixels);
-}
 
 void write_curve_plot(const std::string& path, const std::vector<Curve>& curves, int width, int height) {
   if (width < 64 || height < 64) throw std::invalid_argument("write_curve_plot: the canvas must be at least 64x64");
@@ -82,7 +26,7 @@ void write_curve_plot(const std::string& path, const std::vector<Curve>& curves,
       if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   }
   if (longest == 0 || !std::isfinite(lo)) {
-    write_png(path, width, height, 3, px);
+    io::write_png(path, {width, height, 3, px});
     return;
   }
   if (hi - lo < 1e-12) hi = lo + 1.0;
@@ -108,14 +52,7 @@ void write_curve_plot(const std::string& path, const std::vector<Curve>& curves,
       }
     }
   }
-  write_png(path, width, height, 3, px);
-}
-
-PngInfo read_png_info(const std::string& path) {
-  PngInfo info;
-  if (!stbi_info(path.c_str(), &info.width, &info.height, &info.channels))
-    throw std::runtime_error(fmt::format("'{}' is not a readable PNG file: {}", path, stbi_failure_reason()));
-  return info;
+  io::write_png(path, {width, height, 3, px});
 }
 
 }  // namespace minidl::examples

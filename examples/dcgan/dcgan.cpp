@@ -160,7 +160,7 @@ DcganHistory train_dcgan(const DcganOptions& o) {
       save_generator(fmt::format("{}/generator_epoch_{:03d}.safetensors", o.out_dir, epoch));
     if (o.write_images) {
       const std::string png = fmt::format("{}/epoch_{:03d}.png", o.out_dir, epoch);
-      write_image_grid(png, trainer.generate(fixed_noise), 4, -1.0, 1.0);
+      io::save_image_grid(png, trainer.generate(fixed_noise), {.columns = 4, .value_range = {-1.0, 1.0}, .upscale = 2});
       history.images.push_back(png);
     }
     std::filesystem::create_directories(o.out_dir);
@@ -189,7 +189,7 @@ void generate_samples(const std::string& weights_path, int count, const std::str
   Generator rng(seed);
   NoGradGuard guard;
   const Tensor samples = (*generator)(Tensor::randn({count, noise_dim}, rng), false);
-  write_image_grid(png_path, samples, std::min(count, 10), -1.0, 1.0);
+  io::save_image_grid(png_path, samples, {.columns = std::min(count, 10), .value_range = {-1.0, 1.0}, .upscale = 2});
 }
 
 }  // namespace minidl::examples

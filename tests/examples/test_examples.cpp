@@ -53,10 +53,10 @@ TEST_CASE("autoencoder: two short epochs lower the test loss and write the pictu
   CHECK(r.test_loss[1] < r.test_loss[0]);
   CHECK(r.test_loss[1] < 0.69);  // below the loss of predicting 0.5 everywhere, log 2
   // originals, noisy inputs, reconstructions: 3 rows of 10 images of 56 px + 2 px borders
-  const auto grid = examples::read_png_info(r.grid_png);
+  const auto grid = io::read_image(r.grid_png);
   CHECK(grid.width == 10 * 58 + 2);
   CHECK(grid.height == 3 * 58 + 2);
-  CHECK(examples::read_png_info(r.curve_png).width == 640);
+  CHECK(io::read_image(r.curve_png).width == 640);
   REQUIRE(io::load_safetensors(r.weights).tensors.size() == 10);
 }
 
@@ -90,13 +90,13 @@ TEST_CASE("dcgan: training steps lower the discriminator loss, samples and weigh
   CHECK(std::filesystem::exists(o.out_dir + "/generator_epoch_001.safetensors"));
   CHECK_FALSE(std::filesystem::exists(o.out_dir + "/generator_epoch_002.safetensors"));
   examples::generate_samples(o.out_dir + "/generator_epoch_001.safetensors", 4, o.out_dir + "/snapshot.png", 7);
-  CHECK(examples::read_png_info(o.out_dir + "/snapshot.png").width == 4 * 58 + 2);
-  const auto png = examples::read_png_info(h.images[0]);
+  CHECK(io::read_image(o.out_dir + "/snapshot.png").width == 4 * 58 + 2);
+  const auto png = io::read_image(h.images[0]);
   CHECK(png.width == 4 * 58 + 2);
   CHECK(png.height == 4 * 58 + 2);
   const std::string sample = o.out_dir + "/generated.png";
   examples::generate_samples(h.weights, 20, sample, 7);
-  CHECK(examples::read_png_info(sample).width == 10 * 58 + 2);
+  CHECK(io::read_image(sample).width == 10 * 58 + 2);
   REQUIRE_THROWS_WITH_ALL(examples::generate_samples(o.out_dir + "/missing.safetensors", 4, sample, 1),
                           std::runtime_error, "missing.safetensors");
 }
