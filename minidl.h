@@ -46,6 +46,8 @@
 #include "minidl/layers/group_normalization.h"
 #include "minidl/layers/layer_normalization.h"
 #include "minidl/layers/embedding.h"
+#include "minidl/layers/rescaling.h"
+#include "minidl/layers/normalization.h"
 #include "minidl/layers/dropout.h"
 #include "minidl/layers/reshaping.h"
 #include "minidl/layers/cropping2d.h"

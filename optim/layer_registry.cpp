@@ -19,7 +19,9 @@
 #include "minidl/layers/layer_config.h"
 #include "minidl/layers/layer_normalization.h"
 #include "minidl/layers/merge.h"
+#include "minidl/layers/normalization.h"
 #include "minidl/layers/pooling2d.h"
+#include "minidl/layers/rescaling.h"
 #include "minidl/layers/reshaping.h"
 #include "minidl/layers/sequential.h"
 #include "minidl/layers/upsampling2d.h"
@@ -222,6 +224,8 @@ struct Registry {
       {"UpSampling2D", upsampling},
       {"Activation", activation},
       {"LeakyReLU", leaky_relu},
+      {"Rescaling", [](const json& c) { return share(layers::Rescaling::from_config(c)); }},
+      {"Normalization", [](const json& c) { return share(layers::Normalization::from_config(c)); }},
       {"Functional", functional_from_config},
       {"InputLayer", input_layer},
       {"Add", merge<layers::Add>},
