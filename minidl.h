@@ -37,6 +37,8 @@
 #include "minidl/layers/conv_base.h"
 #include "minidl/layers/conv2d.h"
 #include "minidl/layers/conv2d_transpose.h"
+#include "minidl/layers/conv1d.h"
+#include "minidl/layers/conv1d_transpose.h"
 #include "minidl/layers/dense.h"
 #include "minidl/autograd/ops/upsampling2d.h"
 #include "minidl/layers/pooling2d.h"

@@ -7,9 +7,20 @@ namespace minidl::layers {
 
 namespace A = minidl::activations;
 
+namespace {
+// Keras serializes an activation by its function's name, so its aliases come back canonical:
+// activation="swish" is written "silu", "hard_swish" "hard_silu".
+std::string canonical_name(std::string_view identifier) {
+  if (identifier.empty()) return "linear";
+  if (identifier == "swish") return "silu";
+  if (identifier == "hard_swish") return "hard_silu";
+  return std::string(identifier);
+}
+}  // namespace
+
 ActivationArg::ActivationArg(std::string_view identifier)
-    : KerasObject("keras.activations", identifier.empty() ? "linear" : std::string(identifier),
-                  nlohmann::json::object(), A::get(identifier.empty() ? "linear" : std::string(identifier))) {}
+    : KerasObject("keras.activations", canonical_name(identifier), nlohmann::json::object(),
+                  A::get(canonical_name(identifier))) {}
 
 ActivationArg::ActivationArg(const A::ReLU& a)
     : KerasObject("keras.activations", "relu",

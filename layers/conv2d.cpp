@@ -11,44 +11,54 @@ Conv2D::Conv2D(const Conv2DOptions& o)
                 o.use_bias, o.kernel_initializer, o.bias_initializer, o.kernel_regularizer, o.bias_regularizer,
                 o.activity_regularizer, o.kernel_constraint, o.bias_constraint}) {}
 
+Conv2D::Conv2D(std::string cls, const CommonOptions& common, ConvArgs args, int rank)
+    : ConvBase(std::move(cls), common, std::move(args), rank, /*allow_causal=*/rank == 1) {}
+
 Shape Conv2D::compute_output_shape(const Shape& in) const {
-  require_rank(in, 4);
+  require_input_rank(in);
   const Pair hw = spatial(in), k = args_.kernel_size.array(), s = args_.strides.array(),
              d = args_.dilation_rate.array();
+  // Causal padding adds (k-1)*d zeros, all on the left: the lengths of 'same'.
+  const std::string_view length_rule = padding_ == "causal" ? "same" : padding_;
   Pair out;
   for (int i = 0; i < 2; ++i) {
-    out[i] = keras_conv_output_length(padding_, hw[i], k[i], s[i], d[i]);
+    out[i] = keras_conv_output_length(length_rule, hw[i], k[i], s[i], d[i]);
     if (hw[i] >= 0 && out[i] <= 0)
       throw_invalid_argument(
-          "layer '{}' (Conv2D): computed output size would be zero or negative for input shape {} with "
-          "kernel_size=({}, {}), padding='{}' and dilation_rate=({}, {})",
-          name(), shape_str(in), k[0], k[1], padding_, d[0], d[1]);
+          "layer '{}' ({}): computed output size would be zero or negative for input shape {} with "
+          "kernel_size={}, padding='{}' and dilation_rate={}",
+          name(), class_name(), shape_str(in), dims_str(k), padding_, dims_str(d));
   }
   return assemble(in[0], out, args_.filters);
 }
 
 void Conv2D::build_impl(const Shape& in) {
   compute_output_shape(in);  // refuses inputs smaller than the kernel under 'valid'
-  create_weights({args_.kernel_size.first, args_.kernel_size.second, input_channels(in) / args_.groups, args_.filters});
+  create_weights(input_channels(in) / args_.groups, args_.filters);
+}
+
+Padding4 Conv2D::image_padding(Pair hw) const {
+  const Pair k = args_.kernel_size.array(), s = args_.strides.array(), d = args_.dilation_rate.array();
+  // Keras's Conv1D pads dilation * (kernel_size - 1) zeros before the sequence, none after.
+  if (padding_ == "causal") return {0, 0, (k[1] - 1) * d[1], 0};
+  return keras_conv_padding(padding_, hw, k, s, d);
 }
 
 Tensor Conv2D::call(const Tensor& x, bool) {
-  const Pair k = args_.kernel_size.array(), s = args_.strides.array(), d = args_.dilation_rate.array();
-  const Tensor y = conv2d(x, kernel_->value, bias_value(),
-                          {.strides = s,
-                           .dilation_rate = d,
-                           .padding = keras_conv_padding(padding_, spatial(x.shape()), k, s, d),
+  const Tensor y = conv2d(to_image(x), image_kernel(), bias_value(),
+                          {.strides = args_.strides.array(),
+                           .dilation_rate = args_.dilation_rate.array(),
+                           .padding = image_padding(spatial(x.shape())),
                            .data_format = channels_last_ ? "channels_last" : "channels_first",
                            .groups = args_.groups});
-  return args_.activation(y);
+  return args_.activation(from_image(y));
 }
 
-nlohmann::json Conv2D::get_config() const { return conv_config(nlohmann::json::object()); }
+nlohmann::json Conv2D::get_config() const { return conv_config({{"groups", args_.groups}}); }
 
 Conv2D Conv2D::from_config(const nlohmann::json& c) {
   Conv2DOptions o;
   config::read_conv_args(c, o);
-  o.groups = json_int_or(c, "groups", 1);
   return Conv2D(o);
 }
 

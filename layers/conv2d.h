@@ -26,8 +26,13 @@ class Conv2D : public ConvBase {
   static Conv2D from_config(const nlohmann::json& config);
 
  protected:
+  // For Conv1D: the same layer over an image of height 1 (see conv_base.h), 'causal' allowed.
+  Conv2D(std::string cls, const CommonOptions& common, ConvArgs args, int rank);
   void build_impl(const Shape& input_shape) override;
   Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  Padding4 image_padding(Pair input_hw) const;
 };
 
 }  // namespace minidl::layers

@@ -28,6 +28,9 @@ class Conv2DTranspose : public ConvBase {
   static Conv2DTranspose from_config(const nlohmann::json& config);
 
  protected:
+  // For Conv1DTranspose: the same layer over an image of height 1 (see conv_base.h).
+  Conv2DTranspose(std::string cls, const CommonOptions& common, ConvArgs args,
+                  std::optional<IntPair> output_padding, int rank);
   void build_impl(const Shape& input_shape) override;
   Tensor call(const Tensor& x, bool training) override;
 

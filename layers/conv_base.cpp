@@ -1,17 +1,36 @@
 #include "minidl/layers/conv_base.h"
 
+#include <algorithm>
+#include <cctype>
+
+#include "minidl/autograd/ops/shape.h"
 #include "minidl/core/error.h"
 #include "minidl/layers/layer_config.h"
 
 namespace minidl::layers {
 
 namespace {
-std::string pair_str(const IntPair& p) { return fmt::format("({}, {})", p.first, p.second); }
+
+// Keras's standardize_padding: 'causal' only where the layer allows it (Conv1D).
+std::string conv_padding_arg(std::string_view padding, int rank, bool allow_causal, std::string_view op) {
+  std::string p(padding);
+  std::transform(p.begin(), p.end(), p.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (allow_causal) {
+    if (p == "valid" || p == "same" || p == "causal") return p;
+    throw_invalid_argument("{}: padding must be 'valid', 'same' or 'causal', received padding='{}'", op, padding);
+  }
+  if (rank == 1 && p == "causal")
+    throw_invalid_argument("{}: padding must be 'valid' or 'same', received padding='{}' (only Conv1D pads causally)",
+                           op, padding);
+  return normalize_padding(padding, op);
+}
+
 }  // namespace
 
-ConvBase::ConvBase(std::string class_name, const CommonOptions& common, ConvArgs args)
-    : Layer(std::move(class_name), common), args_(std::move(args)) {
+ConvBase::ConvBase(std::string class_name, const CommonOptions& common, ConvArgs args, int rank, bool allow_causal)
+    : Layer(std::move(class_name), common), args_(std::move(args)), rank_(rank) {
   const auto& a = args_;
+  const auto pair_str = [this](const IntPair& p) { return dims_str(p.array()); };
   if (a.filters <= 0)
     throw_invalid_argument("{}: invalid value for argument `filters`: expected a strictly positive value, received "
                            "filters={}",
@@ -36,13 +55,13 @@ ConvBase::ConvBase(std::string class_name, const CommonOptions& common, ConvArgs
     throw_invalid_argument("{}: the number of filters must be evenly divisible by the number of groups, received "
                            "groups={}, filters={}",
                            Layer::class_name(), a.groups, a.filters);
-  padding_ = normalize_padding(a.padding, Layer::class_name());
+  padding_ = conv_padding_arg(a.padding, rank_, allow_causal, Layer::class_name());
   channels_last_ = is_channels_last(a.data_format.empty() ? "channels_last" : a.data_format, Layer::class_name());
   set_activity_regularizer(a.activity_regularizer);
 }
 
 void ConvBase::check_input(const Shape& input_shape) const {
-  require_rank(input_shape, 4);
+  require_input_rank(input_shape);
   const std::int64_t c = input_channels(input_shape);
   if (c < 0)
     throw_invalid_argument("layer '{}' ({}): the channel dimension of the inputs must be known, received shape {}",
@@ -58,23 +77,51 @@ void ConvBase::check_input(const Shape& input_shape) const {
                            name(), class_name(), args_.groups, c, shape_str(input_shape));
 }
 
-void ConvBase::create_weights(const Shape& kernel_shape) {
+void ConvBase::create_weights(std::int64_t a, std::int64_t b) {
+  const IntPair& k = args_.kernel_size;
+  const Shape kernel_shape = rank_ == 1 ? Shape{k.second, a, b} : Shape{k.first, k.second, a, b};
   kernel_ = add_weight("kernel", kernel_shape, args_.kernel_initializer, args_.kernel_regularizer,
                        args_.kernel_constraint);
   if (args_.use_bias)
     bias_ = add_weight("bias", {args_.filters}, args_.bias_initializer, args_.bias_regularizer, args_.bias_constraint);
 }
 
+Tensor ConvBase::to_image(const Tensor& x) const {
+  if (rank_ == 2) return x;
+  const Shape& s = x.shape();
+  return reshape(x, channels_last_ ? Shape{s[0], 1, s[1], s[2]} : Shape{s[0], s[1], 1, s[2]});
+}
+
+Tensor ConvBase::from_image(const Tensor& y) const {
+  if (rank_ == 2) return y;
+  const Shape& s = y.shape();
+  return reshape(y, channels_last_ ? Shape{s[0], s[2], s[3]} : Shape{s[0], s[1], s[3]});
+}
+
+Tensor ConvBase::image_kernel() const {
+  const Tensor& k = kernel_->value;
+  if (rank_ == 2) return k;
+  const Shape& s = k.shape();
+  return reshape(k, {1, s[0], s[1], s[2]});
+}
+
+std::string ConvBase::dims_str(Pair p) const {
+  return rank_ == 1 ? fmt::format("({},)", p[1]) : fmt::format("({}, {})", p[0], p[1]);
+}
+
+nlohmann::json ConvBase::dims_json(Pair p) const {
+  return rank_ == 1 ? nlohmann::json::array({p[1]}) : nlohmann::json::array({p[0], p[1]});
+}
+
 nlohmann::json ConvBase::conv_config(const nlohmann::json& after_padding) const {
   nlohmann::json c = Layer::get_config();
   c["filters"] = args_.filters;
-  c["kernel_size"] = {args_.kernel_size.first, args_.kernel_size.second};
-  c["strides"] = {args_.strides.first, args_.strides.second};
+  c["kernel_size"] = dims_json(args_.kernel_size.array());
+  c["strides"] = dims_json(args_.strides.array());
   c["padding"] = padding_;
   for (auto& [k, v] : after_padding.items()) c[k] = v;
   c["data_format"] = channels_last_ ? "channels_last" : "channels_first";
-  c["dilation_rate"] = {args_.dilation_rate.first, args_.dilation_rate.second};
-  if (class_name() == "Conv2D") c["groups"] = args_.groups;
+  c["dilation_rate"] = dims_json(args_.dilation_rate.array());
   config::write_weight_args(c, args_);
   return c;
 }

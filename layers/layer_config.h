@@ -19,6 +19,16 @@ inline IntPair int_pair(const nlohmann::json& j) {
   throw_invalid_argument("config: expected an integer or a pair of integers, received {}", j.dump());
 }
 
+// A 1-D layer's int argument: Keras writes it as a 1-element list ([3]); a bare int is taken too.
+inline std::int64_t int_single(const nlohmann::json& j, const char* name) {
+  if (j.is_number()) return json_int(j, name);
+  if (j.is_array() && j.size() == 1) return json_int(j[0], name);
+  throw_invalid_argument("config: the `{}` argument must be an integer or a tuple of 1 integers, received {}", name,
+                         j.dump());
+}
+inline void read_int_arg(const nlohmann::json& j, const char*, IntPair& out) { out = int_pair(j); }
+inline void read_int_arg(const nlohmann::json& j, const char* name, std::int64_t& out) { out = int_single(j, name); }
+
 inline std::string dtype_name_of(const nlohmann::json& j) {
   if (j.is_string()) return j.get<std::string>();
   if (j.is_object() && j.contains("config")) return j["config"].value("name", "float32");
@@ -83,11 +93,12 @@ template <class Options>
 void read_conv_args(const nlohmann::json& c, Options& o) {
   read_weight_args(c, o);
   o.filters = json_int(c.at("filters"), "filters");
-  o.kernel_size = int_pair(c.at("kernel_size"));
-  if (c.contains("strides")) o.strides = int_pair(c["strides"]);
+  read_int_arg(c.at("kernel_size"), "kernel_size", o.kernel_size);
+  if (c.contains("strides")) read_int_arg(c["strides"], "strides", o.strides);
   o.padding = c.value("padding", std::string("valid"));
   o.data_format = c.value("data_format", std::string("channels_last"));
-  if (c.contains("dilation_rate")) o.dilation_rate = int_pair(c["dilation_rate"]);
+  if (c.contains("dilation_rate")) read_int_arg(c["dilation_rate"], "dilation_rate", o.dilation_rate);
+  if constexpr (requires { o.groups; }) o.groups = json_int_or(c, "groups", 1);  // the forward convolutions
 }
 
 // The fields BatchNormalization, LayerNormalization and GroupNormalization share: epsilon, center,

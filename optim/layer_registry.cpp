@@ -8,6 +8,8 @@
 #include "minidl/layers/batch_normalization.h"
 #include "minidl/layers/conv2d.h"
 #include "minidl/layers/conv2d_transpose.h"
+#include "minidl/layers/conv1d.h"
+#include "minidl/layers/conv1d_transpose.h"
 #include "minidl/layers/cropping2d.h"
 #include "minidl/layers/permute.h"
 #include "minidl/layers/dense.h"
@@ -207,6 +209,8 @@ struct Registry {
       {"Dense", [](const json& c) { return share(layers::Dense::from_config(c)); }},
       {"Conv2D", [](const json& c) { return share(layers::Conv2D::from_config(c)); }},
       {"Conv2DTranspose", [](const json& c) { return share(layers::Conv2DTranspose::from_config(c)); }},
+      {"Conv1D", [](const json& c) { return share(layers::Conv1D::from_config(c)); }},
+      {"Conv1DTranspose", [](const json& c) { return share(layers::Conv1DTranspose::from_config(c)); }},
       {"BatchNormalization", batch_normalization},
       {"LayerNormalization", [](const json& c) { return share(layers::LayerNormalization::from_config(c)); }},
       {"GroupNormalization", [](const json& c) { return share(layers::GroupNormalization::from_config(c)); }},

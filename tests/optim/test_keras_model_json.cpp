@@ -3,7 +3,8 @@
 // layer_from_config, and whole Keras 3 models (model.to_json(): functional with several inputs,
 // a shared layer, Embedding + LayerNormalization + Conv2DTranspose + Cropping2D + pooling, a
 // Sequential, int32 ids, nested models, a compiled model) rebuilt, given Keras's weights in Keras's
-// order, and predicting what Keras predicted.
+// order, and predicting what Keras predicted; likewise Conv1D / Conv1DTranspose models
+// (tests/reference/keras_conv1d.py).
 #include "model_support.h"
 #include "support/keras_case.h"
 
@@ -96,6 +97,38 @@ void require_same_input_layers(const json& ours, const json& keras) {
   }
 }
 
+// Keras's model.to_json() rebuilt, given Keras's weights in Keras's order, predicts what Keras
+// predicted; our to_json() has Keras's headers and loads again into the same predictions.
+void check_keras_model(const json& m) {
+  INFO("model " << m["name"]);
+  const json architecture = json::parse(m["json"].get<std::string>());
+  // What load_model does with the architecture part of a config.json.
+  optim::Model model(optim::layer_from_config(architecture));
+  CHECK(model.network().name() == m["name"]);
+  // Keras's weights in Keras's order: the same paths and shapes, then pattern() values.
+  const auto weights = model.weights();
+  REQUIRE(weights.size() == m["weights"].size());
+  std::vector<Tensor> values;
+  const std::int64_t seed = m["seed"];
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    const auto& k = m["weights"][i];
+    INFO("weight " << i << ": ours " << weights[i]->path << " keras " << k["path"]);
+    CHECK(weights[i]->path.ends_with(k["path"].get<std::string>()));
+    REQUIRE(weights[i]->value.shape() == test::shape_from_json(k["shape"]));
+    values.push_back(pattern_weight(*weights[i], seed + 1 + static_cast<std::int64_t>(i)));
+  }
+  model.set_weights(values);
+  const auto xs = model_inputs(m);
+  const Tensor expected = model_expected(m);
+  REQUIRE_CLOSE(model.predict(xs), expected, 1e-5, 1e-6);
+  require_same_model_headers(model.to_json(), architecture);
+  require_same_input_layers(model.to_json(), architecture);
+  // And back: our config of the loaded model loads again into the same predictions.
+  optim::Model again(optim::layer_from_config(model.to_json()));
+  again.set_weights(values);
+  REQUIRE_CLOSE(again.predict(xs), expected, 1e-5, 1e-6);
+}
+
 }  // namespace
 
 TEST_CASE("Keras's layer configs rebuild layers that equal Keras", "[optim][layer_registry][keras]") {
@@ -124,35 +157,7 @@ TEST_CASE("Keras's layer configs rebuild layers that equal Keras", "[optim][laye
 TEST_CASE("Keras 3 model.to_json() loads and predicts what Keras predicts", "[optim][functional][saving][keras]") {
   const auto fx = test::load_fixture("keras_layers_extra.json");
   REQUIRE(fx["models"].size() == 10);
-  for (const auto& m : fx["models"]) {
-    INFO("model " << m["name"]);
-    const json architecture = json::parse(m["json"].get<std::string>());
-    // What load_model does with the architecture part of a config.json.
-    optim::Model model(optim::layer_from_config(architecture));
-    CHECK(model.network().name() == m["name"]);
-    // Keras's weights in Keras's order: the same paths and shapes, then pattern() values.
-    const auto weights = model.weights();
-    REQUIRE(weights.size() == m["weights"].size());
-    std::vector<Tensor> values;
-    const std::int64_t seed = m["seed"];
-    for (std::size_t i = 0; i < weights.size(); ++i) {
-      const auto& k = m["weights"][i];
-      INFO("weight " << i << ": ours " << weights[i]->path << " keras " << k["path"]);
-      CHECK(weights[i]->path.ends_with(k["path"].get<std::string>()));
-      REQUIRE(weights[i]->value.shape() == test::shape_from_json(k["shape"]));
-      values.push_back(pattern_weight(*weights[i], seed + 1 + static_cast<std::int64_t>(i)));
-    }
-    model.set_weights(values);
-    const auto xs = model_inputs(m);
-    const Tensor expected = model_expected(m);
-    REQUIRE_CLOSE(model.predict(xs), expected, 1e-5, 1e-6);
-    require_same_model_headers(model.to_json(), architecture);
-    require_same_input_layers(model.to_json(), architecture);
-    // And back: our config of the loaded model loads again into the same predictions.
-    optim::Model again(optim::layer_from_config(model.to_json()));
-    again.set_weights(values);
-    REQUIRE_CLOSE(again.predict(xs), expected, 1e-5, 1e-6);
-  }
+  for (const auto& m : fx["models"]) check_keras_model(m);
 }
 
 TEST_CASE("load_model reads Keras's config.json with its compile_config", "[optim][saving][keras]") {
@@ -197,5 +202,38 @@ TEST_CASE("Keras InputLayer flags minidl cannot honour are refused", "[optim][fu
       const std::string fragment = std::string(flag) + "=true is not supported";
       REQUIRE_THROWS_WITH_ALL(optim::layer_from_config(keras), std::invalid_argument, "InputLayer", fragment.c_str());
     }
+  }
+}
+
+TEST_CASE("Keras 3 models of Conv1D and Conv1DTranspose load, predict what Keras predicts and save again",
+          "[optim][saving][keras][conv1d]") {
+  // Fixture: tests/reference/keras_conv1d.py (a causal, grouped, transposed sequence decoder; a
+  // channels_first Sequential).
+  const auto fx = test::load_fixture("keras_conv1d.json");
+  REQUIRE(fx["models"].size() == 2);
+  test::TempDir dir("keras_conv1d");
+  for (const auto& m : fx["models"]) {
+    check_keras_model(m);
+    // Each Conv1D / Conv1DTranspose config as Keras wrote it.
+    const json keras = json::parse(m["json"].get<std::string>());
+    optim::Model model(optim::layer_from_config(keras));
+    const json ours = model.to_json();
+    int convs = 0;
+    for (const auto& k : keras["config"]["layers"]) {
+      if (k["class_name"] != "Conv1D" && k["class_name"] != "Conv1DTranspose") continue;
+      for (const auto& o : ours["config"]["layers"])
+        if (o["config"]["name"] == k["config"]["name"]) {
+          test::require_same_config(k["class_name"], o["config"], k["config"]);
+          ++convs;
+        }
+    }
+    CHECK(convs >= 3);
+    // Keras's summary table, shapes and parameter counts.
+    const std::string keras_summary = m["summary"];
+    INFO("Keras:\n" << keras_summary);
+    CHECK(std::dynamic_pointer_cast<layers::Container>(model.network_ptr())->summary_string() == keras_summary);
+    // Through a model file, as load_model reads Keras's config.json beside its weights.
+    optim::Model loaded = optim::load_model(keras_model_file(dir, m));
+    REQUIRE_CLOSE(loaded.predict(model_inputs(m)), model_expected(m), 1e-5, 1e-6);
   }
 }

@@ -13,7 +13,6 @@ Besides the outputs the fixture holds each layer's get_config() (keys and values
 models their model.to_json() text and predictions, with weight i = pattern(shape_i, seed + 1 + i)
 (+ 2 for a BatchNormalization moving_variance).
 """
-import json
 import os
 
 import numpy as np
@@ -21,7 +20,7 @@ import numpy as np
 os.environ.setdefault("XLA_FLAGS", "--xla_disable_hlo_passes=algsimp")  # see keras_layers.py
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
-from pattern import pattern, flat  # noqa: E402
+from pattern import pattern, flat, write_fixture  # noqa: E402
 
 assert keras.backend.backend() == "jax", "run with KERAS_BACKEND=jax"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "keras_layers_extra.json")
@@ -302,9 +301,7 @@ def main():
         "permute": permute_cases(),
         "models": model_cases(),
     }
-    with open(OUT, "w") as f:
-        json.dump(fixture, f, separators=(",", ":"), ensure_ascii=False)
-    print({k: len(v) for k, v in fixture.items() if isinstance(v, list)}, os.path.getsize(OUT) // 1024, "KiB")
+    write_fixture(OUT, fixture)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """What the Keras reference scripts share with the C++ tests: pattern(), the twin of test::pattern in
-tests/support/fixtures.cpp (inputs and weights are recomputed on both sides, never stored), and
-flat(), how reference outputs are written to the JSON fixtures."""
+tests/support/fixtures.cpp (inputs and weights are recomputed on both sides, never stored),
+flat(), how reference outputs are written to the JSON fixtures, and write_fixture()."""
+import json
+import os
+
 import numpy as np
 
 
@@ -13,3 +16,10 @@ def pattern(shape, seed):
 def flat(y, digits=8):
     assert np.all(np.isfinite(y)), "a non-finite reference value"
     return [float(f"{v:.{digits}g}") for v in np.asarray(y, dtype=np.float64).reshape(-1)]
+
+
+def write_fixture(path, fixture):
+    """Compact JSON; prints the count of each family and the size."""
+    with open(path, "w") as f:
+        json.dump(fixture, f, separators=(",", ":"), ensure_ascii=False)
+    print({k: len(v) for k, v in fixture.items() if isinstance(v, list)}, os.path.getsize(path) // 1024, "KiB")
