@@ -343,3 +343,28 @@ TEST_CASE("A Sequential Embedding -> LSTM -> Dense learns a sequence task with M
   back->set_weights(net->get_weights());
   REQUIRE_CLOSE((*back)(x), (*net)(x), 0.0, 1e-30);
 }
+
+TEST_CASE("Keras models with SimpleRNN, LSTM and GRU load from model.to_json() and predict as Keras",
+          "[layers][rnn][keras]") {
+  const auto fx = test::load_fixture("keras_rnn.json");
+  REQUIRE(fx["models"].size() == 2);
+  for (const auto& m : fx["models"]) {
+    INFO("model " << m["name"]);
+    optim::Model model(optim::layer_from_config(json::parse(m["json"].get<std::string>())));
+    const auto weights = model.weights();
+    REQUIRE(weights.size() == m["weights"].size());
+    const std::int64_t seed = m["seed"];
+    std::vector<Tensor> values;
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      // Keras's path has the cell in it ("lstm/lstm_cell/kernel"); minidl's has no cell ("lstm/kernel").
+      const std::string keras_path = m["weights"][i]["path"];
+      INFO("ours " << weights[i]->path << " keras " << keras_path);
+      CHECK(keras_path.ends_with("/" + weights[i]->name));
+      REQUIRE(weights[i]->value.shape() == test::shape_from_json(m["weights"][i]["shape"]));
+      values.push_back(test::pattern(weights[i]->value.shape(), seed + 1 + static_cast<std::int64_t>(i)));
+    }
+    model.set_weights(values);
+    const Tensor expected = fixture_tensor(m["y"], test::shape_from_json(m["output_shape"]));
+    REQUIRE_CLOSE(model.predict(test::pattern_indices({3, 6}, seed, 5)), expected, 1e-5, 1e-6);
+  }
+}

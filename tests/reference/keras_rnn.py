@@ -86,8 +86,39 @@ def cases():
     return out
 
 
+def indices(shape, seed, input_dim):
+    """The integer form of pattern() (test::pattern_indices), as keras_layers_extra.py's."""
+    n = int(np.prod(shape))
+    i = np.arange(n, dtype=np.int64)
+    return (((i * 7919 + seed * 104729) % 1000) * input_dim // 1000).reshape(shape)
+
+
+def models():
+    """Keras models with recurrent layers: their model.to_json() text, weight paths and shapes, and
+    predictions for Embedding ids indices((3, 6), seed, 5) with weight i = pattern(shape_i, seed + 1 + i)."""
+    out, seed = [], 31000
+    ids = keras.Input((6,), dtype="int32", name="ids")
+    e = layers.Embedding(5, 3, name="emb")(ids)
+    stacked = keras.Sequential([keras.Input((6,), dtype="int32"), layers.Embedding(5, 3, name="emb"),
+                                layers.LSTM(4, return_sequences=True, name="lstm"), layers.GRU(3, name="gru"),
+                                layers.Dense(2, name="head")], name="stacked")
+    branches = keras.Model(ids, layers.Concatenate(name="cat")([
+        layers.SimpleRNN(2, go_backwards=True, name="srnn")(e),
+        layers.GRU(3, reset_after=False, use_bias=False, name="gru_v1")(e),
+        layers.LSTM(2, unit_forget_bias=False, name="lstm_nf")(e)]), name="branches")
+    for model in [stacked, branches]:
+        model.set_weights([pattern(tuple(w.shape), seed + 1 + i).astype(np.float32)
+                           for i, w in enumerate(model.weights)])
+        y = np.asarray(model.predict(indices((3, 6), seed, 5), verbose=0))
+        out.append({"name": model.name, "json": model.to_json(), "seed": seed,
+                    "weights": [{"path": w.path, "shape": list(w.shape)} for w in model.weights],
+                    "output_shape": list(y.shape), "y": flat(y)})
+        seed += 100
+    return out
+
+
 def main():
-    fixture = {"keras_version": keras.__version__, "cases": cases()}
+    fixture = {"keras_version": keras.__version__, "cases": cases(), "models": models()}
     with open(OUT, "w") as f:
         json.dump(fixture, f, separators=(",", ":"))
         f.write("\n")
