@@ -16,7 +16,7 @@ RNNBase::RNNBase(std::string class_name, const CommonOptions& common, RNNArgs ar
       args_(std::move(args)),
       gates_(gates),
       state_count_(state_count),
-      generator_(args_.seed ? *args_.seed : default_generator().next_u64()) {
+      generator_(args_.seed) {
   if (args_.units <= 0)
     throw_invalid_argument("{}: Received an invalid value for argument `units`, expected a positive integer, got {}.",
                            this->class_name(), args_.units);
@@ -79,11 +79,11 @@ Tensor RNNBase::recurrent(const Tensor& h, std::int64_t g0, std::int64_t g1, con
 }
 
 RNNBase::Masks RNNBase::draw_masks(const Shape& shape, double rate, std::size_t count) {
-  Masks masks;
-  std::lock_guard<std::mutex> lock(*generator_mutex_);
-  for (std::size_t i = 0; i < count; ++i)
-    masks.push_back(dropout(Tensor::ones(shape, dtype()), rate, generator_, true).detach());
-  return masks;
+  return generator_.draw([&](Generator& gen) {
+    Masks masks;
+    for (std::size_t i = 0; i < count; ++i) masks.push_back(dropout(Tensor::ones(shape, dtype()), rate, gen, true).detach());
+    return masks;
+  });
 }
 
 RNNOutput RNNBase::run(const Tensor& x, bool training, const std::vector<Tensor>& initial_state) {
@@ -158,17 +158,9 @@ RNNOutput RNNBase::call_with_state(const Tensor& input, bool training, const std
   return run(x, training, states);
 }
 
-std::map<std::string, std::string> RNNBase::rng_states() const {
-  std::lock_guard<std::mutex> lock(*generator_mutex_);
-  return {{path(), generator_.state()}};
-}
+std::map<std::string, std::string> RNNBase::rng_states() const { return generator_.states(path()); }
 
-void RNNBase::set_rng_states(const std::map<std::string, std::string>& states) {
-  auto it = states.find(path());
-  if (it == states.end()) return;
-  std::lock_guard<std::mutex> lock(*generator_mutex_);
-  generator_.set_state(it->second);
-}
+void RNNBase::set_rng_states(const std::map<std::string, std::string>& states) { generator_.restore(states, path()); }
 
 nlohmann::json RNNBase::rnn_config() const {
   nlohmann::json c = Layer::get_config();

@@ -8,13 +8,10 @@
 //
 // Not supported: masking (minidl has none: Embedding's mask_zero is config only), stateful=true
 // (refused at construction), cuDNN (use_cudnn is not an option). unroll is accepted and changes nothing.
-#include <memory>
-#include <mutex>
-
-#include "minidl/core/random.h"
 #include "minidl/layers/activation_arg.h"
 #include "minidl/layers/layer.h"
 #include "minidl/layers/layer_config.h"
+#include "minidl/layers/layer_generator.h"
 
 namespace minidl::layers {
 
@@ -160,9 +157,7 @@ class RNNBase : public Layer {
   RNNOutput run(const Tensor& x, bool training, const std::vector<Tensor>& initial_state);
 
   std::int64_t gates_, state_count_;
-  Generator generator_;
-  // Concurrent training calls draw masks one at a time (held by pointer: layers are movable).
-  std::shared_ptr<std::mutex> generator_mutex_ = std::make_shared<std::mutex>();
+  LayerGenerator generator_;
 };
 
 }  // namespace minidl::layers

@@ -220,6 +220,16 @@ TEST_CASE("RNN dropout: inference untouched, seeded, masks drawn once per call a
       CHECK_FALSE(test::compare(a(x, true), ya, 1e-3, 1e-3).ok);  // the next call draws new masks
     }
   }
+  SECTION("rng_states resumes the same masks (what a checkpoint stores)") {
+    SimpleRNN layer({.units = 3, .dropout = 0.5, .recurrent_dropout = 0.5, .seed = 21});
+    layer.build(x.shape());
+    const auto states = layer.rng_states();
+    REQUIRE(states.count(layer.path()) == 1);
+    const Tensor first = layer(x, true);
+    CHECK_FALSE(test::compare(layer(x, true), first, 1e-3, 1e-3).ok);
+    layer.set_rng_states(states);
+    REQUIRE_CLOSE(layer(x, true), first, 0.0, 1e-30);
+  }
   SECTION("the input mask is the same at every timestep") {
     // kernel = I, no recurrence, no bias, linear: output[:, t, :] = ones * mask, for every t.
     const std::int64_t n = 4, steps = 5, f = 8;
@@ -333,6 +343,11 @@ TEST_CASE("A Sequential Embedding -> LSTM -> Dense learns a sequence task with M
                  .recurrent_initializer = initializers::Orthogonal{.seed = 3}}));
   net->add(Dense({.units = 1, .kernel_initializer = initializers::GlorotUniform{.seed = 4}}));
   optim::Model model(net);
+  // LSTM(8) on 4 features: kernel 4 x 32, recurrent_kernel 8 x 32, bias 32.
+  const std::string table = net->summary_string();
+  INFO(table);
+  CHECK(table.find("(LSTM)") != std::string::npos);
+  CHECK(table.find("416") != std::string::npos);
   model.compile({.optimizer = optim::Adam({.learning_rate = 0.02}), .loss = "mse"});
   const auto history = model.fit(x, y, {.batch_size = 16, .epochs = 25, .verbose = 0, .seed = 5});
   INFO("first loss " << history["loss"].front() << ", last " << history["loss"].back());
