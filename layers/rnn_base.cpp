@@ -94,6 +94,8 @@ RNNOutput RNNBase::run(const Tensor& x, bool training, const std::vector<Tensor>
   const Tensor& kernel = kernel_->value;
   // Masks are drawn once per call (inputs first, then states, as Keras) and reused at every timestep.
   const std::size_t count = mask_per_gate() ? static_cast<std::size_t>(gates_) : 1;
+  // A rate of 1 (what Keras clamps larger ones to) drops nothing here, as Keras's LSTM and GRU cells;
+  // Keras's SimpleRNN cell and its fused LSTM/GRU paths would zero the inputs instead.
   const bool drop_inputs = training && args_.dropout > 0.0 && args_.dropout < 1.0;
   const bool drop_states = training && args_.recurrent_dropout > 0.0 && args_.recurrent_dropout < 1.0;
   const Masks input_masks = drop_inputs ? draw_masks({n, features}, args_.dropout, count) : Masks{};
