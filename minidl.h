@@ -59,6 +59,11 @@
 #include "minidl/layers/input_layer.h"
 #include "minidl/layers/merge.h"
 #include "minidl/layers/functional.h"
+#include "minidl/layers/layer_generator.h"
+#include "minidl/layers/rnn_base.h"
+#include "minidl/layers/simple_rnn.h"
+#include "minidl/layers/lstm.h"
+#include "minidl/layers/gru.h"
 
 #include "minidl/optim/schedules.h"
 #include "minidl/optim/optimizer.h"

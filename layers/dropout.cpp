@@ -6,7 +6,7 @@
 namespace minidl::layers {
 
 Dropout::Dropout(const DropoutOptions& o)
-    : Layer("Dropout", common_options(o)), options_(o), generator_(o.seed ? *o.seed : default_generator().next_u64()) {
+    : Layer("Dropout", common_options(o)), options_(o), generator_(o.seed) {
   if (!(o.rate >= 0.0 && o.rate < 1.0))
     throw_invalid_argument("Dropout: invalid value received for argument `rate`: expected a value in [0, 1) (1 would "
                            "drop everything), received rate={}",
@@ -15,21 +15,12 @@ Dropout::Dropout(const DropoutOptions& o)
 
 Tensor Dropout::call(const Tensor& x, bool training) {
   if (!training || options_.rate == 0.0) return x;
-  std::lock_guard<std::mutex> lock(*generator_mutex_);
-  return dropout(x, options_.rate, generator_, true, options_.noise_shape);
+  return generator_.draw([&](Generator& gen) { return dropout(x, options_.rate, gen, true, options_.noise_shape); });
 }
 
-std::map<std::string, std::string> Dropout::rng_states() const {
-  std::lock_guard<std::mutex> lock(*generator_mutex_);
-  return {{path(), generator_.state()}};
-}
+std::map<std::string, std::string> Dropout::rng_states() const { return generator_.states(path()); }
 
-void Dropout::set_rng_states(const std::map<std::string, std::string>& states) {
-  auto it = states.find(path());
-  if (it == states.end()) return;
-  std::lock_guard<std::mutex> lock(*generator_mutex_);
-  generator_.set_state(it->second);
-}
+void Dropout::set_rng_states(const std::map<std::string, std::string>& states) { generator_.restore(states, path()); }
 
 nlohmann::json Dropout::get_config() const {
   nlohmann::json c = Layer::get_config();

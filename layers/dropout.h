@@ -1,10 +1,7 @@
 #pragma once
 // Keras's Dropout: active only when called with training=true; inverted scaling 1 / (1 - rate).
-#include <memory>
-#include <mutex>
-
-#include "minidl/core/random.h"
 #include "minidl/layers/layer.h"
+#include "minidl/layers/layer_generator.h"
 
 namespace minidl::layers {
 
@@ -30,9 +27,7 @@ class Dropout : public Layer {
 
  private:
   DropoutOptions options_;
-  Generator generator_;
-  // Concurrent training calls draw masks one at a time (held by pointer: layers are movable).
-  std::shared_ptr<std::mutex> generator_mutex_ = std::make_shared<std::mutex>();
+  LayerGenerator generator_;
 };
 
 }  // namespace minidl::layers

@@ -27,6 +27,9 @@
 #include "minidl/layers/reshaping.h"
 #include "minidl/layers/sequential.h"
 #include "minidl/layers/upsampling2d.h"
+#include "minidl/layers/simple_rnn.h"
+#include "minidl/layers/lstm.h"
+#include "minidl/layers/gru.h"
 
 namespace minidl::optim {
 
@@ -239,6 +242,9 @@ struct Registry {
       {"Maximum", merge<layers::Maximum>},
       {"Minimum", merge<layers::Minimum>},
       {"Concatenate", concatenate},
+      {"SimpleRNN", [](const json& c) { return share(layers::SimpleRNN::from_config(c)); }},
+      {"LSTM", [](const json& c) { return share(layers::LSTM::from_config(c)); }},
+      {"GRU", [](const json& c) { return share(layers::GRU::from_config(c)); }},
   };
 };
 
