@@ -7,9 +7,20 @@ namespace minidl::layers {
 
 namespace A = minidl::activations;
 
+namespace {
+// The name Keras's activations.serialize writes: the function's own name, which for the aliases
+// "swish" and "hard_swish" is "silu" and "hard_silu".
+std::string keras_name(std::string_view identifier) {
+  if (identifier.empty()) return "linear";
+  if (identifier == "swish") return "silu";
+  if (identifier == "hard_swish") return "hard_silu";
+  return std::string(identifier);
+}
+}  // namespace
+
 ActivationArg::ActivationArg(std::string_view identifier)
-    : KerasObject("keras.activations", identifier.empty() ? "linear" : std::string(identifier),
-                  nlohmann::json::object(), A::get(identifier.empty() ? "linear" : std::string(identifier))) {}
+    : KerasObject("keras.activations", keras_name(identifier), nlohmann::json::object(),
+                  A::get(keras_name(identifier))) {}
 
 ActivationArg::ActivationArg(const A::ReLU& a)
     : KerasObject("keras.activations", "relu",

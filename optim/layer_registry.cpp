@@ -9,6 +9,7 @@
 #include "minidl/layers/conv2d.h"
 #include "minidl/layers/conv2d_transpose.h"
 #include "minidl/layers/cropping2d.h"
+#include "minidl/layers/depthwise_conv2d.h"
 #include "minidl/layers/permute.h"
 #include "minidl/layers/dense.h"
 #include "minidl/layers/dropout.h"
@@ -21,6 +22,7 @@
 #include "minidl/layers/merge.h"
 #include "minidl/layers/pooling2d.h"
 #include "minidl/layers/reshaping.h"
+#include "minidl/layers/separable_conv2d.h"
 #include "minidl/layers/sequential.h"
 #include "minidl/layers/upsampling2d.h"
 
@@ -205,6 +207,8 @@ struct Registry {
       {"Dense", [](const json& c) { return share(layers::Dense::from_config(c)); }},
       {"Conv2D", [](const json& c) { return share(layers::Conv2D::from_config(c)); }},
       {"Conv2DTranspose", [](const json& c) { return share(layers::Conv2DTranspose::from_config(c)); }},
+      {"DepthwiseConv2D", [](const json& c) { return share(layers::DepthwiseConv2D::from_config(c)); }},
+      {"SeparableConv2D", [](const json& c) { return share(layers::SeparableConv2D::from_config(c)); }},
       {"BatchNormalization", batch_normalization},
       {"LayerNormalization", [](const json& c) { return share(layers::LayerNormalization::from_config(c)); }},
       {"GroupNormalization", [](const json& c) { return share(layers::GroupNormalization::from_config(c)); }},
