@@ -60,17 +60,24 @@ ConvBase::ConvBase(std::string class_name, const CommonOptions& common, ConvArgs
   set_activity_regularizer(a.activity_regularizer);
 }
 
-void ConvBase::check_input(const Shape& input_shape) const {
-  require_input_rank(input_shape);
-  const std::int64_t c = input_channels(input_shape);
+void require_input_channels(const Layer& layer, const Shape& input_shape, const std::optional<Shape>& built_shape,
+                            bool channels_last) {
+  const std::int64_t axis = channels_last ? input_shape.ndim() - 1 : 1;
+  const std::int64_t c = input_shape[axis];
   if (c < 0)
     throw_invalid_argument("layer '{}' ({}): the channel dimension of the inputs must be known, received shape {}",
-                           name(), class_name(), shape_str(input_shape));
-  if (built_input_shape_ && c != input_channels(*built_input_shape_))
+                           layer.name(), layer.class_name(), shape_str(input_shape));
+  if (built_shape && c != (*built_shape)[axis])
     throw_invalid_argument(
         "Input 0 of layer '{}' ({}) is incompatible with the layer: expected axis {} of input shape to have value {}, "
         "but received input with shape {}",
-        name(), class_name(), channels_last_ ? -1 : 1, input_channels(*built_input_shape_), shape_str(input_shape));
+        layer.name(), layer.class_name(), channels_last ? -1 : 1, (*built_shape)[axis], shape_str(input_shape));
+}
+
+void ConvBase::check_input(const Shape& input_shape) const {
+  require_input_rank(input_shape);
+  require_input_channels(*this, input_shape, built_input_shape_, channels_last_);
+  const std::int64_t c = input_channels(input_shape);
   if (c % args_.groups != 0)
     throw_invalid_argument("layer '{}' ({}): the number of input channels must be evenly divisible by the number of "
                            "groups, received groups={}, but the input has {} channels (full input shape is {})",

@@ -26,6 +26,11 @@ struct ConvArgs {
   constraints::Constraint kernel_constraint, bias_constraint;
 };
 
+// Keras's InputSpec on the channel axis (last or 1) of a conv input: the extent is known and, once `layer` is
+// built, equal to what it was built for (ConvBase and DepthwiseConvBase).
+void require_input_channels(const Layer& layer, const Shape& input_shape, const std::optional<Shape>& built_shape,
+                            bool channels_last);
+
 class ConvBase : public Layer {
  public:
   const VariablePtr& kernel() const { return kernel_; }
