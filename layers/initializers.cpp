@@ -26,17 +26,46 @@ std::function<Function> seeded(Seed seed, Draw draw) {
   };
 }
 
-Spec variance_scaling(const char* class_name, double scale, const char* mode, const char* distribution, Seed seed) {
-  Spec s = describe(VarianceScaling{scale, mode, distribution, seed});
+// Keras writes input_axes / output_axes; minidl only when they are set (older Keras lacks them).
+void write_axes(nlohmann::json& config, const Axes& input_axes, const Axes& output_axes) {
+  if (input_axes) config["input_axes"] = *input_axes;
+  if (output_axes) config["output_axes"] = *output_axes;
+}
+
+template <class Named>
+Spec variance_scaling(const char* class_name, double scale, const char* mode, const char* distribution, const Named& i) {
+  Spec s = describe(VarianceScaling{scale, mode, distribution, i.seed, i.input_axes, i.output_axes});
   s.class_name = class_name;
-  s.config = {{"seed", seed_json(seed)}};
+  s.config = {{"seed", seed_json(i.seed)}};
+  write_axes(s.config, i.input_axes, i.output_axes);
   return s;
+}
+
+Axes read_axes(const nlohmann::json& c, const char* key) {
+  if (!c.contains(key) || c[key].is_null()) return std::nullopt;
+  std::vector<std::int64_t> axes;
+  if (!c[key].is_array()) return std::vector<std::int64_t>{json_int(c[key], key)};
+  for (const auto& a : c[key]) axes.push_back(json_int(a, key));
+  return axes;
 }
 
 }  // namespace
 
-std::pair<double, double> compute_fans(const Shape& shape) {
+std::pair<double, double> compute_fans(const Shape& shape, const Axes& input_axes, const Axes& output_axes) {
   const auto& d = shape.dims();
+  if (input_axes && output_axes) {
+    auto product = [&](const std::vector<std::int64_t>& axes, const char* which) {
+      double p = 1.0;
+      for (auto a : axes) {
+        const auto n = static_cast<std::int64_t>(d.size());
+        if (a < -n || a >= n)
+          throw_invalid_argument("compute_fans: {} has axis {}, out of range for a weight of shape {}", which, a, shape);
+        p *= static_cast<double>(d[static_cast<std::size_t>(a < 0 ? a + n : a)]);
+      }
+      return p;
+    };
+    return {product(*input_axes, "input_axes"), product(*output_axes, "output_axes")};
+  }
   if (d.empty()) return {1.0, 1.0};
   if (d.size() == 1) return {static_cast<double>(d[0]), static_cast<double>(d[0])};
   if (d.size() == 2) return {static_cast<double>(d[0]), static_cast<double>(d[1])};
@@ -86,8 +115,9 @@ Spec describe(const VarianceScaling& v) {
         "received distribution='{}'",
         v.distribution);
   nlohmann::json config = {{"scale", v.scale}, {"mode", v.mode}, {"distribution", dist}, {"seed", seed_json(v.seed)}};
+  write_axes(config, v.input_axes, v.output_axes);
   return {"VarianceScaling", config, seeded(v.seed, [v, dist](const Shape& s, DType t, Generator& g) {
-            const auto [fan_in, fan_out] = compute_fans(s);
+            const auto [fan_in, fan_out] = compute_fans(s, v.input_axes, v.output_axes);
             double n = v.mode == "fan_in" ? fan_in : v.mode == "fan_out" ? fan_out : (fan_in + fan_out) / 2.0;
             const double variance = v.scale / std::max(1.0, n);
             if (dist == "uniform") {
@@ -101,12 +131,12 @@ Spec describe(const VarianceScaling& v) {
           })};
 }
 
-Spec describe(const GlorotNormal& i) { return variance_scaling("GlorotNormal", 1.0, "fan_avg", "truncated_normal", i.seed); }
-Spec describe(const GlorotUniform& i) { return variance_scaling("GlorotUniform", 1.0, "fan_avg", "uniform", i.seed); }
-Spec describe(const HeNormal& i) { return variance_scaling("HeNormal", 2.0, "fan_in", "truncated_normal", i.seed); }
-Spec describe(const HeUniform& i) { return variance_scaling("HeUniform", 2.0, "fan_in", "uniform", i.seed); }
-Spec describe(const LecunNormal& i) { return variance_scaling("LecunNormal", 1.0, "fan_in", "truncated_normal", i.seed); }
-Spec describe(const LecunUniform& i) { return variance_scaling("LecunUniform", 1.0, "fan_in", "uniform", i.seed); }
+Spec describe(const GlorotNormal& i) { return variance_scaling("GlorotNormal", 1.0, "fan_avg", "truncated_normal", i); }
+Spec describe(const GlorotUniform& i) { return variance_scaling("GlorotUniform", 1.0, "fan_avg", "uniform", i); }
+Spec describe(const HeNormal& i) { return variance_scaling("HeNormal", 2.0, "fan_in", "truncated_normal", i); }
+Spec describe(const HeUniform& i) { return variance_scaling("HeUniform", 2.0, "fan_in", "uniform", i); }
+Spec describe(const LecunNormal& i) { return variance_scaling("LecunNormal", 1.0, "fan_in", "truncated_normal", i); }
+Spec describe(const LecunUniform& i) { return variance_scaling("LecunUniform", 1.0, "fan_in", "uniform", i); }
 
 Spec describe(const Orthogonal& o) {
   return {"Orthogonal", {{"gain", o.gain}, {"seed", seed_json(o.seed)}},
@@ -211,13 +241,15 @@ Initializer Initializer::from_config(const nlohmann::json& j) {
   if (name == "TruncatedNormal") return TruncatedNormal{c.value("mean", 0.0), c.value("stddev", 0.05), seed()};
   if (name == "VarianceScaling")
     return VarianceScaling{c.value("scale", 1.0), c.value("mode", std::string("fan_in")),
-                           c.value("distribution", std::string("truncated_normal")), seed()};
-  if (name == "GlorotNormal") return GlorotNormal{seed()};
-  if (name == "GlorotUniform") return GlorotUniform{seed()};
-  if (name == "HeNormal") return HeNormal{seed()};
-  if (name == "HeUniform") return HeUniform{seed()};
-  if (name == "LecunNormal") return LecunNormal{seed()};
-  if (name == "LecunUniform") return LecunUniform{seed()};
+                           c.value("distribution", std::string("truncated_normal")), seed(), read_axes(c, "input_axes"),
+                           read_axes(c, "output_axes")};
+  const Axes in = read_axes(c, "input_axes"), out = read_axes(c, "output_axes");
+  if (name == "GlorotNormal") return GlorotNormal{seed(), in, out};
+  if (name == "GlorotUniform") return GlorotUniform{seed(), in, out};
+  if (name == "HeNormal") return HeNormal{seed(), in, out};
+  if (name == "HeUniform") return HeUniform{seed(), in, out};
+  if (name == "LecunNormal") return LecunNormal{seed(), in, out};
+  if (name == "LecunUniform") return LecunUniform{seed(), in, out};
   if (name == "Orthogonal") return Orthogonal{c.value("gain", 1.0), seed()};
   if (name == "Identity") return Identity{c.value("gain", 1.0)};
   if (name == "Custom")

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "minidl/core/tensor.h"
 #include "minidl/layers/keras_object.h"
@@ -23,6 +24,10 @@ struct Constant { double value = 0.0; };
 struct RandomNormal { double mean = 0.0; double stddev = 0.05; Seed seed; };
 struct RandomUniform { double minval = -0.05; double maxval = 0.05; Seed seed; };
 struct TruncatedNormal { double mean = 0.0; double stddev = 0.05; Seed seed; };  // re-drawn outside 2 stddev
+// Keras 3.15's input_axes / output_axes: when both are set, fan_in and fan_out are the products of
+// those axes' extents (negative axes count from the end) instead of the conv-kernel rule below.
+// Written to get_config only when set.
+using Axes = std::optional<std::vector<std::int64_t>>;
 // mode: fan_in | fan_out | fan_avg; distribution: truncated_normal (alias normal) |
 // untruncated_normal | uniform.
 struct VarianceScaling {
@@ -30,13 +35,14 @@ struct VarianceScaling {
   std::string mode = "fan_in";
   std::string distribution = "truncated_normal";
   Seed seed;
+  Axes input_axes{}, output_axes{};
 };
-struct GlorotNormal { Seed seed; };
-struct GlorotUniform { Seed seed; };
-struct HeNormal { Seed seed; };
-struct HeUniform { Seed seed; };
-struct LecunNormal { Seed seed; };
-struct LecunUniform { Seed seed; };
+struct GlorotNormal { Seed seed; Axes input_axes{}, output_axes{}; };
+struct GlorotUniform { Seed seed; Axes input_axes{}, output_axes{}; };
+struct HeNormal { Seed seed; Axes input_axes{}, output_axes{}; };
+struct HeUniform { Seed seed; Axes input_axes{}, output_axes{}; };
+struct LecunNormal { Seed seed; Axes input_axes{}, output_axes{}; };
+struct LecunUniform { Seed seed; Axes input_axes{}, output_axes{}; };
 struct Orthogonal { double gain = 1.0; Seed seed; };
 struct Identity { double gain = 1.0; };  // 2-D shapes only, as Keras
 
@@ -85,6 +91,7 @@ class Initializer : public KerasObject<Function> {
 // Keras's fan computation: rank 0 -> (1, 1); rank 1 -> (n, n); rank 2 -> (rows, cols);
 // rank >= 3 -> receptive field rf = prod(shape[:-2]), fan_in = shape[-2] * rf, fan_out = shape[-1] * rf.
 // (For a Conv2DTranspose kernel (kh, kw, filters, in) that makes fan_in = kh*kw*filters.)
-std::pair<double, double> compute_fans(const Shape& shape);
+// With input_axes and output_axes both set: the products of those extents (Keras 3.15).
+std::pair<double, double> compute_fans(const Shape& shape, const Axes& input_axes = {}, const Axes& output_axes = {});
 
 }  // namespace minidl::initializers

@@ -9,6 +9,7 @@
 using namespace minidl;
 using namespace minidl::layers;
 namespace I = minidl::initializers;
+using nlohmann::json;
 
 namespace {
 
@@ -269,4 +270,32 @@ TEST_CASE("Initializer identifiers, configs and errors", "[layers][initializers]
   // A callable whose shape is wrong is caught when the layer creates its weight.
   Dense bad({.units = 2, .kernel_initializer = [](const Shape&, DType t) { return Tensor::zeros({1}, t); }});
   REQUIRE_THROWS_WITH_ALL(bad.build({-1, 3}), std::invalid_argument, "kernel", "(3, 2)");
+}
+
+TEST_CASE("initializers: Keras 3.15's input_axes and output_axes set the fans", "[layers][initializers]") {
+  // Keras's compute_fans: with both lists, fan_in / fan_out are the products of those extents.
+  const Shape s{4, 3, 5};
+  CHECK(I::compute_fans(s, std::vector<std::int64_t>{0}, std::vector<std::int64_t>{1, 2}) == std::pair{4.0, 15.0});
+  CHECK(I::compute_fans(s, std::vector<std::int64_t>{-1}, std::vector<std::int64_t>{0}) == std::pair{5.0, 4.0});
+  CHECK(I::compute_fans(s, std::vector<std::int64_t>{0}, std::nullopt) == std::pair{12.0, 20.0});  // one alone: ignored (rf 4: 3*4, 5*4), as Keras
+  REQUIRE_THROWS_WITH_ALL(I::compute_fans(s, std::vector<std::int64_t>{3}, std::vector<std::int64_t>{0}),
+                          std::invalid_argument, "input_axes", "axis 3", "(4, 3, 5)");
+  // GlorotUniform's limit sqrt(6 / (fan_in + fan_out)) = sqrt(6 / 19) with the axes, sqrt(6 / 40) without.
+  const I::Initializer with_axes = I::GlorotUniform{.seed = 3, .input_axes = std::vector<std::int64_t>{0},
+                                                    .output_axes = std::vector<std::int64_t>{1, 2}};
+  const auto v = with_axes(Shape{400, 3, 5}, DType::Float64).to_vector<double>();
+  const double limit = std::sqrt(6.0 / (400.0 + 15.0));
+  double top = 0.0;
+  for (double x : v) top = std::max(top, std::abs(x));
+  CHECK(top <= limit);
+  CHECK(top > 0.99 * limit);  // 6000 uniform draws reach the edge
+  // The config carries the axes, and Keras's config (nulls included) reads back.
+  const json config = with_axes.serialize();
+  CHECK(config["config"]["input_axes"] == json{0});
+  CHECK(config["config"]["output_axes"] == json{1, 2});
+  CHECK(I::Initializer::from_config(config).serialize() == config);
+  const json keras = {{"module", "keras.initializers"}, {"class_name", "GlorotUniform"},
+                      {"config", {{"seed", nullptr}, {"input_axes", nullptr}, {"output_axes", nullptr}}},
+                      {"registered_name", nullptr}};
+  CHECK_FALSE(I::Initializer::from_config(keras).serialize()["config"].contains("input_axes"));
 }
