@@ -69,4 +69,22 @@ struct TempDir {
   std::filesystem::path operator/(const std::string& name) const { return path / name; }
 };
 
+// The weights of a model loaded from Keras's JSON, in Keras's order (fixture entry `m` lists each
+// weight's "path" and "shape"): checks ours end with Keras's paths and have its shapes, and returns
+// value(variable, m["seed"] + 1 + i) for weight i, as the reference scripts set them.
+template <class Value>
+std::vector<Tensor> keras_ordered_weights(const std::vector<VariablePtr>& weights, const nlohmann::json& m, Value value) {
+  REQUIRE(weights.size() == m["weights"].size());
+  std::vector<Tensor> values;
+  const std::int64_t seed = m["seed"];
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    const auto& k = m["weights"][i];
+    INFO("weight " << i << ": ours " << weights[i]->path << " keras " << k["path"]);
+    CHECK(weights[i]->path.ends_with(k["path"].get<std::string>()));
+    REQUIRE(weights[i]->value.shape() == shape_from_json(k["shape"]));
+    values.push_back(value(*weights[i], seed + 1 + static_cast<std::int64_t>(i)));
+  }
+  return values;
+}
+
 }  // namespace minidl::test

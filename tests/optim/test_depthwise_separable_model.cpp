@@ -13,17 +13,8 @@ TEST_CASE("A Keras model with DepthwiseConv2D and SeparableConv2D loads, predict
   const json& m = fx["model"];
   optim::Model model(optim::layer_from_config(json::parse(m["json"].get<std::string>())));
   CHECK(model.network().name() == m["name"]);
-  const auto weights = model.weights();
-  REQUIRE(weights.size() == m["weights"].size());
-  std::vector<Tensor> values;
-  const std::int64_t seed = m["seed"];
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    const auto& k = m["weights"][i];
-    INFO("weight " << i << ": ours " << weights[i]->path << " keras " << k["path"]);
-    CHECK(weights[i]->path.ends_with(k["path"].get<std::string>()));
-    REQUIRE(weights[i]->value.shape() == test::shape_from_json(k["shape"]));
-    values.push_back(test::pattern(weights[i]->value.shape(), seed + 1 + static_cast<std::int64_t>(i)));
-  }
+  const auto values = test::keras_ordered_weights(
+      model.weights(), m, [](const Variable& v, std::int64_t seed) { return test::pattern(v.value.shape(), seed); });
   model.set_weights(values);
   const Tensor x = test::pattern(test::shape_from_json(m["input"]["shape"]), m["input"]["seed"]);
   const Tensor expected =

@@ -106,17 +106,7 @@ void check_keras_model(const json& m) {
   optim::Model model(optim::layer_from_config(architecture));
   CHECK(model.network().name() == m["name"]);
   // Keras's weights in Keras's order: the same paths and shapes, then pattern() values.
-  const auto weights = model.weights();
-  REQUIRE(weights.size() == m["weights"].size());
-  std::vector<Tensor> values;
-  const std::int64_t seed = m["seed"];
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    const auto& k = m["weights"][i];
-    INFO("weight " << i << ": ours " << weights[i]->path << " keras " << k["path"]);
-    CHECK(weights[i]->path.ends_with(k["path"].get<std::string>()));
-    REQUIRE(weights[i]->value.shape() == test::shape_from_json(k["shape"]));
-    values.push_back(pattern_weight(*weights[i], seed + 1 + static_cast<std::int64_t>(i)));
-  }
+  const auto values = test::keras_ordered_weights(model.weights(), m, pattern_weight);
   model.set_weights(values);
   const auto xs = model_inputs(m);
   const Tensor expected = model_expected(m);
