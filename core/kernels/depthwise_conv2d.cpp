@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "minidl/core/kernels/conv_taps.h"
 #include "minidl/core/kernels/lane_sum.h"
 #include "minidl/core/parallel.h"
 
@@ -13,38 +14,19 @@ namespace {
 
 using Range = std::pair<std::int64_t, std::int64_t>;
 
-// Along one axis, the valid kernel taps [first, last) of every output position (valid_taps divides,
-// so once per axis rather than per pixel).
-std::vector<Range> tap_ranges(std::int64_t grid, std::int64_t stride, std::int64_t pad, std::int64_t kernel,
-                              std::int64_t dilation, std::int64_t extent) {
-  std::vector<Range> r(static_cast<std::size_t>(grid));
-  for (std::int64_t o = 0; o < grid; ++o) valid_taps(o * stride - pad, kernel, dilation, extent, r[o].first, r[o].second);
-  return r;
-}
-
-// For each kernel column mx, the output columns [first, last) whose tap mx lands inside the row:
-// 0 <= ox*stride - pad + mx*dilation < extent.
-std::vector<Range> column_reach(const ConvGeometry& g) {
-  std::vector<Range> reach(static_cast<std::size_t>(g.kernel_w));
-  auto ceil_div = [&](std::int64_t a) { return a <= 0 ? 0 : (a + g.stride_w - 1) / g.stride_w; };
-  for (std::int64_t mx = 0; mx < g.kernel_w; ++mx) {
-    const std::int64_t lead = g.pad_left - mx * g.dilation_w;
-    const std::int64_t first = std::min(ceil_div(lead), g.grid_w);
-    reach[mx] = {first, std::max(first, std::min(ceil_div(lead + g.image_w), g.grid_w))};
-  }
-  return reach;
-}
-
 // ---- channels_last: one pixel's C (or C*m) values are contiguous; vectorised over channels ----
+
+// out[c] += a[c] * b[c]: depth multiplier 1, where spreading and gathering coincide.
+template <class T>
+void multiply_add(T* __restrict out, const T* __restrict a, const T* __restrict b, std::int64_t channels) {
+  for (std::int64_t c = 0; c < channels; ++c) out[c] += a[c] * b[c];
+}
 
 // out[c*m + j] += a[c] * b[c*m + j]
 template <class T>
 void spread_multiply_add(T* __restrict out, const T* __restrict a, const T* __restrict b, std::int64_t channels,
                          std::int64_t m) {
-  if (m == 1) {
-    for (std::int64_t c = 0; c < channels; ++c) out[c] += a[c] * b[c];
-    return;
-  }
+  if (m == 1) return multiply_add(out, a, b, channels);
   for (std::int64_t c = 0; c < channels; ++c)
     for (std::int64_t j = 0; j < m; ++j) out[c * m + j] += a[c] * b[c * m + j];
 }
@@ -53,10 +35,7 @@ void spread_multiply_add(T* __restrict out, const T* __restrict a, const T* __re
 template <class T>
 void gather_multiply_add(T* __restrict out, const T* __restrict a, const T* __restrict b, std::int64_t channels,
                          std::int64_t m) {
-  if (m == 1) {
-    for (std::int64_t c = 0; c < channels; ++c) out[c] += a[c] * b[c];
-    return;
-  }
+  if (m == 1) return multiply_add(out, a, b, channels);
   for (std::int64_t c = 0; c < channels; ++c) {
     T s = 0;
     for (std::int64_t j = 0; j < m; ++j) s += a[c * m + j] * b[c * m + j];
@@ -131,12 +110,7 @@ void kernel_grad_nhwc(const T* x, const T* gy, std::int64_t n, const ConvGeometr
     T* __restrict acc = part + tap * c_out;
     const T* __restrict gp = grad + opix * c_out;
     const T* __restrict xp = image + pixel * c_in;
-    if (m == 1) {
-      for (std::int64_t c = 0; c < c_in; ++c) acc[c] += gp[c] * xp[c];
-    } else {
-      for (std::int64_t c = 0; c < c_in; ++c)
-        for (std::int64_t j = 0; j < m; ++j) acc[c * m + j] += gp[c * m + j] * xp[c];
-    }
+    spread_multiply_add(acc, xp, gp, c_in, m);
   });
 }
 

@@ -14,13 +14,12 @@ Mapping minidl/Keras -> PyTorch:
   channel c*m + j reads input channel c in both libraries.
 * per-side padding (top, bottom, left, right) -> F.pad(x, (left, right, top, bottom)), then padding=0.
 """
-import json
 import os
 
 import torch
 import torch.nn.functional as F
 
-from torch_conv import flat, pattern
+from torch_conv import pattern, write_cases
 
 torch.set_default_dtype(torch.float64)
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "torch_depthwise.json")
@@ -66,16 +65,7 @@ def case(i, cfg):
 
 
 def main():
-    out = []
-    for i, cfg in enumerate(CONFIGS):
-        rec, x, k, b, y = case(i, cfg)
-        g = pattern(tuple(y.shape), rec["seed"] + 3)
-        (y * g).sum().backward()
-        out.append({**rec, "y_shape": list(y.shape), "y": flat(y), "dx": flat(x.grad), "dk": flat(k.grad),
-                    "db": flat(b.grad)})
-    with open(OUT, "w") as f:
-        json.dump({"torch": torch.__version__, "cases": out}, f, separators=(",", ":"))
-    print(len(out), "cases,", os.path.getsize(OUT) // 1024, "KiB")
+    write_cases(OUT, [case(i, cfg) for i, cfg in enumerate(CONFIGS)])
 
 
 if __name__ == "__main__":
