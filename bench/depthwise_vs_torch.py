@@ -40,17 +40,20 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
-    ours = {}
+    ours = {}  # (layout, shape index) -> median ms
     for b in run_json(os.path.join(args.build, "bench", "bench_depthwise"), "BM_depthwise_conv2d_train", 0.3):
         if b.get("aggregate_name") == "median":
-            ours[int(b["run_name"].split("/")[1])] = b["real_time"]  # ms
+            name, idx = b["run_name"].split("/")[:2]
+            ours[("NCHW" if name.endswith("channels_first") else "NHWC", int(idx))] = b["real_time"]
     print(f"torch {torch.__version__}\n")
-    print("| shape (N,H,W,C) k3 s | minidl ms | PyTorch ms (threads) | ratio |")
-    print("|---|---:|---:|---:|")
+    print("| shape (N,H,W,C) k3 s | minidl NHWC ms | minidl NCHW ms | PyTorch NCHW ms (threads) | ratio NHWC | ratio NCHW |")
+    print("|---|---:|---:|---:|---:|---:|")
     for i, shape in enumerate(SHAPES):
         tt, th = best_threads(lambda threads: torch_ms(shape, args.repeats))
         n, h, w, c, s = shape
-        print(f"| ({n},{h},{w},{c}) k3 s{s} | {ours[i]:.1f} | {tt:.1f} ({th}) | {ours[i] / tt:.2f} |")
+        last, first = ours[("NHWC", i)], ours[("NCHW", i)]
+        print(f"| ({n},{h},{w},{c}) k3 s{s} | {last:.1f} | {first:.1f} | {tt:.1f} ({th}) | {last / tt:.2f} | "
+              f"{first / tt:.2f} |")
 
 
 if __name__ == "__main__":
