@@ -45,7 +45,8 @@ void depthwise_layer_train(benchmark::State& state, bool channels_first) {
 }
 
 void BM_depthwise_conv2d_train(benchmark::State& state) { depthwise_layer_train(state, false); }
-// The same layer on NCHW data (direct loops along image rows, no permutes).
+// The same layer on NCHW data: the layer permutes to NHWC and back around conv2d (conv2d's own
+// channels_first depthwise loops are not used by the layer yet).
 void BM_depthwise_conv2d_train_channels_first(benchmark::State& state) { depthwise_layer_train(state, true); }
 
 // The same forward and backward as three plain loop nests (zero padding 'same', odd pixel at the end).

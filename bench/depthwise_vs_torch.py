@@ -6,7 +6,7 @@ Runs bench_depthwise's layer benchmark (Google Benchmark, channels_last float32,
 conv2d with groups = channels on the direct depthwise loops) and times
 torch.nn.functional.conv2d(groups=C) forward + backward (input, weight and bias gradients; NCHW,
 the same 'same' padding) with 1 and with 2 threads, keeping PyTorch's better setting. Prints a
-markdown table. Run it on an otherwise idle machine.
+markdown table; "minidl NCHW" is the layer on channels_first data, which it permutes to NHWC. Run it on an otherwise idle machine.
 """
 import argparse
 import os
