@@ -49,6 +49,25 @@ void BM_depthwise_conv2d_train(benchmark::State& state) { depthwise_layer_train(
 // channels_first depthwise loops are not used by the layer yet).
 void BM_depthwise_conv2d_train_channels_first(benchmark::State& state) { depthwise_layer_train(state, true); }
 
+// conv2d itself on NCHW data (groups = channels: the direct depthwise loops along image rows).
+void BM_depthwise_conv2d_op_channels_first(benchmark::State& state) {
+  const DwShape c = kShapes[state.range(0)];
+  Generator gen(1);
+  Tensor x = Tensor::randn({c.n, c.c, c.h, c.w}, gen).set_requires_grad();
+  Tensor k = Tensor::randn({3, 3, 1, c.c}, gen).set_requires_grad(), b = Tensor::zeros({c.c}).set_requires_grad();
+  const Conv2dOptions o{.strides = {c.s, c.s},
+                        .padding = keras_conv_padding("same", {c.h, c.w}, {3, 3}, {c.s, c.s}, {1, 1}),
+                        .data_format = "channels_first",
+                        .groups = c.c};
+  const Tensor seed = Tensor::ones(conv2d(x, k, b, o).shape());
+  for (auto _ : state) {
+    for (Tensor* t : {&x, &k, &b}) t->zero_grad();
+    conv2d(x, k, b, o).backward(seed);
+    benchmark::DoNotOptimize(k.grad().raw_data());
+  }
+  report(state, c);
+}
+
 // The same forward and backward as three plain loop nests (zero padding 'same', odd pixel at the end).
 void BM_depthwise_direct_loops_train(benchmark::State& state) {
   const DwShape c = kShapes[state.range(0)];
@@ -111,5 +130,6 @@ void BM_depthwise_direct_loops_train(benchmark::State& state) {
 
 BENCHMARK(BM_depthwise_conv2d_train)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_depthwise_conv2d_train_channels_first)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_depthwise_conv2d_op_channels_first)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_depthwise_direct_loops_train)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_MAIN();
