@@ -6,7 +6,8 @@ Runs bench_depthwise's layer benchmark (Google Benchmark, channels_last float32,
 conv2d with groups = channels on the direct depthwise loops) and times
 torch.nn.functional.conv2d(groups=C) forward + backward (input, weight and bias gradients; NCHW,
 the same 'same' padding) with 1 and with 2 threads, keeping PyTorch's better setting. Prints a
-markdown table; "minidl NCHW" is the layer on channels_first data, which it permutes to NHWC. Run it on an otherwise idle machine.
+markdown table; "minidl NHWC" is the DepthwiseConv2D layer, "minidl NCHW" conv2d itself on
+channels_first data (the layer would permute NCHW data to NHWC first). Run it on an otherwise idle machine.
 """
 import argparse
 import os
@@ -41,10 +42,11 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
     ours = {}  # (layout, shape index) -> median ms
-    for b in run_json(os.path.join(args.build, "bench", "bench_depthwise"), "BM_depthwise_conv2d_train", 0.3):
+    for b in run_json(os.path.join(args.build, "bench", "bench_depthwise"),
+                      "BM_depthwise_conv2d_(train|op_channels_first)/", 0.3):
         if b.get("aggregate_name") == "median":
             name, idx = b["run_name"].split("/")[:2]
-            ours[("NCHW" if name.endswith("channels_first") else "NHWC", int(idx))] = b["real_time"]
+            ours[("NCHW" if name.endswith("op_channels_first") else "NHWC", int(idx))] = b["real_time"]
     print(f"torch {torch.__version__}\n")
     print("| shape (N,H,W,C) k3 s | minidl NHWC ms | minidl NCHW ms | PyTorch NCHW ms (threads) | ratio NHWC | ratio NCHW |")
     print("|---|---:|---:|---:|---:|---:|")
