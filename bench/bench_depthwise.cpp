@@ -1,7 +1,9 @@
 // DepthwiseConv2D forward + backward (input, kernel and bias gradients) on MobileNet-like shapes,
-// channels_last, float32, 3x3 'same': the layer (conv2d with groups = channels underneath), against
+// float32, 3x3 'same': the layer (conv2d with groups = channels underneath; channels_last, and
+// channels_first in BM_depthwise_conv2d_train_channels_first), against
 // plain loops over the same arithmetic (channels innermost, the batch split over minidl's threads),
-// a yardstick for what the grouped im2col + GEMM path costs when every group has one channel.
+// a yardstick for conv2d's direct depthwise loops (core/kernels/depthwise_conv2d.h; before them, the
+// grouped im2col + GEMM path took 2.7 s and 4.9 s here).
 #include <benchmark/benchmark.h>
 
 #include <minidl/minidl.h>
@@ -25,11 +27,12 @@ void report(benchmark::State& state, const DwShape& c) {
   state.SetLabel(fmt::format("({},{},{},{}) k3 s{}", c.n, c.h, c.w, c.c, c.s));
 }
 
-void BM_depthwise_conv2d_train(benchmark::State& state) {
+void depthwise_layer_train(benchmark::State& state, bool channels_first) {
   const DwShape c = kShapes[state.range(0)];
   Generator gen(1);
-  layers::DepthwiseConv2D layer({.kernel_size = 3, .strides = c.s, .padding = "same"});
-  Tensor x = Tensor::randn({c.n, c.h, c.w, c.c}, gen).set_requires_grad();
+  layers::DepthwiseConv2D layer({.kernel_size = 3, .strides = c.s, .padding = "same",
+                                 .data_format = channels_first ? "channels_first" : "channels_last"});
+  Tensor x = Tensor::randn(channels_first ? Shape{c.n, c.c, c.h, c.w} : Shape{c.n, c.h, c.w, c.c}, gen).set_requires_grad();
   layer.build(x.shape());
   const Tensor seed = Tensor::ones(layer.compute_output_shape(x.shape()));
   for (auto _ : state) {
@@ -37,6 +40,30 @@ void BM_depthwise_conv2d_train(benchmark::State& state) {
     for (const auto& v : layer.weights()) v->value.zero_grad();
     layer(x).backward(seed);
     benchmark::DoNotOptimize(layer.kernel()->value.grad().raw_data());
+  }
+  report(state, c);
+}
+
+void BM_depthwise_conv2d_train(benchmark::State& state) { depthwise_layer_train(state, false); }
+// The same layer on NCHW data: the layer permutes to NHWC and back around conv2d (conv2d's own
+// channels_first depthwise loops are not used by the layer yet).
+void BM_depthwise_conv2d_train_channels_first(benchmark::State& state) { depthwise_layer_train(state, true); }
+
+// conv2d itself on NCHW data (groups = channels: the direct depthwise loops along image rows).
+void BM_depthwise_conv2d_op_channels_first(benchmark::State& state) {
+  const DwShape c = kShapes[state.range(0)];
+  Generator gen(1);
+  Tensor x = Tensor::randn({c.n, c.c, c.h, c.w}, gen).set_requires_grad();
+  Tensor k = Tensor::randn({3, 3, 1, c.c}, gen).set_requires_grad(), b = Tensor::zeros({c.c}).set_requires_grad();
+  const Conv2dOptions o{.strides = {c.s, c.s},
+                        .padding = keras_conv_padding("same", {c.h, c.w}, {3, 3}, {c.s, c.s}, {1, 1}),
+                        .data_format = "channels_first",
+                        .groups = c.c};
+  const Tensor seed = Tensor::ones(conv2d(x, k, b, o).shape());
+  for (auto _ : state) {
+    for (Tensor* t : {&x, &k, &b}) t->zero_grad();
+    conv2d(x, k, b, o).backward(seed);
+    benchmark::DoNotOptimize(k.grad().raw_data());
   }
   report(state, c);
 }
@@ -102,5 +129,7 @@ void BM_depthwise_direct_loops_train(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_depthwise_conv2d_train)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_depthwise_conv2d_train_channels_first)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_depthwise_conv2d_op_channels_first)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_depthwise_direct_loops_train)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_MAIN();

@@ -1,4 +1,6 @@
 // conv2d: forward = im2col + GEMM; input gradient = GEMM + col2im; kernel gradient = im2col + GEMM.
+// Few output channels go to direct loops (conv_direct.h), depthwise convolutions (groups == input
+// channels) to direct depthwise loops in either layout (depthwise_conv2d.h).
 #include "minidl/autograd/ops/conv2d.h"
 
 #include "minidl/autograd/node.h"
@@ -6,6 +8,7 @@
 #include "minidl/autograd/ops/reduce.h"
 #include "minidl/core/gemm.h"
 #include "minidl/core/kernels/conv_direct.h"
+#include "minidl/core/kernels/depthwise_conv2d.h"
 #include "minidl/core/kernels/im2col.h"
 
 namespace minidl {
@@ -26,11 +29,14 @@ struct Conv2dPlan {
   }
   // Few output channels: the direct loops beat writing and re-reading a kh*kw*Cin-wide column matrix.
   bool direct() const { return groups == 1 && out_channels <= 8 && !pointwise(); }
+  // One input channel per group: im2col would copy single values and every GEMM be 1 wide.
+  bool depthwise() const { return groups > 1 && groups == geom.image_channels; }
 };
 
-Conv2dPlan plan_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2dOptions& o) {
+// `xs` is the input's shape in NHWC order (x itself may be NCHW).
+Conv2dPlan plan_conv2d(const Tensor& x, const Shape& xs, const Tensor& kernel, const Tensor& bias,
+                       const Conv2dOptions& o) {
   const char* op = "conv2d";
-  require_rank(op, "input", x, 4, "(batch, height, width, channels)");
   require_rank(op, "kernel", kernel, 4, "(kernel_h, kernel_w, in_channels / groups, out_channels)");
   require_positive_pair(op, "strides", o.strides);
   require_positive_pair(op, "dilation_rate", o.dilation_rate);
@@ -40,7 +46,7 @@ Conv2dPlan plan_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias
   const auto& ks = kernel.shape();
   if (ks[0] < 1 || ks[1] < 1 || ks[2] < 1 || ks[3] < 1)
     throw_invalid_argument("conv2d: kernel extents must be >= 1, received kernel shape {}", ks);
-  const std::int64_t in_channels = x.shape()[3];
+  const std::int64_t in_channels = xs[3];
   if (in_channels % o.groups != 0 || ks[3] % o.groups != 0)
     throw_invalid_argument(
         "conv2d: groups={} must divide both the input channels ({}) and the output channels ({})", o.groups,
@@ -49,7 +55,7 @@ Conv2dPlan plan_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias
     throw_invalid_argument(
         "conv2d: the kernel expects {} input channels (kernel shape {} with groups={}), but the input has {} "
         "(input shape {})",
-        ks[2] * o.groups, ks, o.groups, in_channels, x.shape());
+        ks[2] * o.groups, ks, o.groups, in_channels, xs);
   if (bias.defined()) {
     check_same_dtype(x, bias, op);
     if (bias.shape() != Shape{ks[3]})
@@ -57,12 +63,12 @@ Conv2dPlan plan_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias
                              ks[3], bias.shape());
   }
   Conv2dPlan p;
-  p.batch = x.shape()[0];
+  p.batch = xs[0];
   p.out_channels = ks[3];
   p.groups = o.groups;
   auto& g = p.geom;
-  g.image_h = x.shape()[1];
-  g.image_w = x.shape()[2];
+  g.image_h = xs[1];
+  g.image_w = xs[2];
   g.image_channels = in_channels;
   g.channels = ks[2];
   set_window(g, ks, o.strides, o.dilation_rate, o.padding);
@@ -160,8 +166,7 @@ void conv2d_kernel_grad(const Conv2dPlan& p, const T* x, const T* gy, T* dk) {
   });
 }
 
-Tensor conv2d_nhwc(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2dOptions& o) {
-  const Conv2dPlan p = plan_conv2d(x, kernel, bias, o);
+Tensor conv2d_nhwc(const Conv2dPlan& p, const Tensor& x, const Tensor& kernel, const Tensor& bias) {
   Tensor y = Tensor::empty({p.batch, p.geom.grid_h, p.geom.grid_w, p.out_channels}, x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -187,12 +192,50 @@ Tensor conv2d_nhwc(const Tensor& x, const Tensor& kernel, const Tensor& bias, co
       });
 }
 
+// Depthwise in the data's own layout: no permutes around it for channels_first.
+Tensor conv2d_depthwise(const Conv2dPlan& p, bool channels_last, const Tensor& x, const Tensor& kernel,
+                        const Tensor& bias) {
+  const auto& g = p.geom;
+  const kernels::DepthwiseLayout layout{.multiplier = p.out_channels / p.groups, .channels_last = channels_last};
+  const Shape yshape = channels_last ? Shape{p.batch, g.grid_h, g.grid_w, p.out_channels}
+                                     : Shape{p.batch, p.out_channels, g.grid_h, g.grid_w};
+  Tensor y = Tensor::empty(yshape, x.dtype());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    kernels::depthwise_forward<T>(x.data<T>(), p.batch, g, layout, kernel.data<T>(),
+                                  bias.defined() ? bias.data<T>() : nullptr, y.data<T>());
+  });
+  return autograd::record(
+      "conv2d", {x, kernel, bias}, y,
+      [p, layout, xs = autograd::saved(x), ks = autograd::saved(kernel)](const Tensor& gy,
+                                                                         const autograd::GradMask& needs) {
+        std::vector<Tensor> grads(3);
+        dispatch(xs.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          if (needs[0]) {
+            grads[0] = Tensor::empty(xs.shape(), xs.dtype());
+            kernels::depthwise_input_grad<T>(gy.data<T>(), p.batch, p.geom, layout, ks.data<T>(), grads[0].data<T>());
+          }
+          if (needs[1]) {
+            grads[1] = Tensor::empty(ks.shape(), ks.dtype());
+            kernels::depthwise_kernel_grad<T>(xs.data<T>(), gy.data<T>(), p.batch, p.geom, layout, grads[1].data<T>());
+          }
+        });
+        if (needs[2]) grads[2] = layout.channels_last ? sum(gy, {0, 1, 2}) : sum(gy, {0, 2, 3});
+        return grads;
+      });
+}
+
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2dOptions& options) {
-  if (is_channels_last(options.data_format, "conv2d")) return conv2d_nhwc(x, kernel, bias, options);
-  require_rank("conv2d", "input", x, 4, "(batch, channels, height, width)");
-  return via_channels_last(x, [&](const Tensor& xt) { return conv2d_nhwc(xt, kernel, bias, options); });
+  const bool last = is_channels_last(options.data_format, "conv2d");
+  require_rank("conv2d", "input", x, 4, last ? "(batch, height, width, channels)" : "(batch, channels, height, width)");
+  const Shape& s = x.shape();
+  const Conv2dPlan p = plan_conv2d(x, last ? s : Shape{s[0], s[2], s[3], s[1]}, kernel, bias, options);
+  if (p.depthwise()) return conv2d_depthwise(p, last, x, kernel, bias);
+  if (last) return conv2d_nhwc(p, x, kernel, bias);
+  return via_channels_last(x, [&](const Tensor& xt) { return conv2d_nhwc(p, xt, kernel, bias); });
 }
 
 }  // namespace minidl

@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "minidl/core/kernels/conv_taps.h"
 #include "minidl/core/parallel.h"
 
 namespace minidl::kernels {
@@ -67,16 +68,6 @@ struct Lanes {
     return s[0];
   }
 };
-
-// Along one axis, the valid kernel taps [first, last) of every output position, computed once
-// instead of per pixel (valid_taps divides).
-std::vector<std::pair<std::int64_t, std::int64_t>> tap_ranges(std::int64_t grid, std::int64_t stride, std::int64_t pad,
-                                                              std::int64_t kernel, std::int64_t dilation,
-                                                              std::int64_t extent) {
-  std::vector<std::pair<std::int64_t, std::int64_t>> r(static_cast<std::size_t>(grid));
-  for (std::int64_t o = 0; o < grid; ++o) valid_taps(o * stride - pad, kernel, dilation, extent, r[o].first, r[o].second);
-  return r;
-}
 
 // Along one axis, for every input position i, the (tap m, output o) pairs with o*stride + m*dilation
 // - pad == i: pairs[offsets[i] .. offsets[i + 1]).
@@ -250,15 +241,9 @@ void conv_direct_kernel_grad(const T* x, const T* gy, std::int64_t count, const 
   const std::int64_t cin = g.channels, taps = g.kernel_h * g.kernel_w, vec_end = cin / L::count * L::count,
                      step = g.stride_w * cin;
   const std::size_t size = static_cast<std::size_t>(taps * cout * cin);
-  // For each kernel column mx, the output columns [first, last) whose window column mx lies inside
-  // the image: per output row, one dot product over those columns per (tap, filter, channel block).
-  std::vector<std::pair<std::int64_t, std::int64_t>> reach(static_cast<std::size_t>(g.kernel_w));
-  for (std::int64_t mx = 0; mx < g.kernel_w; ++mx) {
-    const std::int64_t lead = g.pad_left - mx * g.dilation_w;  // gx * stride >= lead, < lead + image_w
-    auto ceil_div = [&](std::int64_t a) { return a <= 0 ? 0 : (a + g.stride_w - 1) / g.stride_w; };
-    const std::int64_t first = std::min(ceil_div(lead), g.grid_w);
-    reach[mx] = {first, std::max(first, std::min(ceil_div(lead + g.image_w), g.grid_w))};
-  }
+  // Per output row, one dot product over the output columns each kernel column reaches, per (tap,
+  // filter, channel block).
+  const auto reach = column_reach(g);
   // Partial sums per chunk, merged in chunk order afterwards: the result does not depend on which
   // thread finished first.
   std::vector<std::pair<std::int64_t, std::vector<T>>> parts;

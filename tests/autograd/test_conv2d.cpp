@@ -1,6 +1,7 @@
 // conv2d and conv2d_transpose against PyTorch (fixture from tests/reference/torch_conv.py: 120
-// conv2d and 240 conv2d_transpose configurations, outputs and the three gradients), float64
-// gradchecks, Keras's geometry rules by hand, and argument errors.
+// conv2d and 240 conv2d_transpose configurations, outputs and the three gradients; depthwise
+// conv2d from tests/reference/torch_depthwise.py: 22 configurations), float64 gradchecks, Keras's
+// geometry rules by hand, and argument errors.
 #include "support/fixtures.h"
 
 using namespace minidl;
@@ -43,8 +44,8 @@ Tensor run_case(const nlohmann::json& c, const Tensor& x, const Tensor& k, const
   return first ? permute(y, {0, 2, 3, 1}) : y;
 }
 
-void check_against_torch(const std::string& kind) {
-  const auto fx = test::load_fixture("torch_conv.json");
+int check_against_torch(const std::string& fixture, const std::string& kind) {
+  const auto fx = test::load_fixture(fixture);
   int checked = 0;
   for (const auto& c : fx["cases"]) {
     if (c["kind"] != kind) continue;
@@ -67,15 +68,22 @@ void check_against_torch(const std::string& kind) {
     require_matches(b.grad(), from_flat(c["db"], {co}), "bias gradient");
     ++checked;
   }
-  REQUIRE(checked >= (kind == "conv2d" ? 100 : 200));
+  return checked;
 }
 
 }  // namespace
 
-TEST_CASE("conv2d matches PyTorch on 120 configurations", "[conv2d]") { check_against_torch("conv2d"); }
+TEST_CASE("conv2d matches PyTorch on 120 configurations", "[conv2d]") {
+  REQUIRE(check_against_torch("torch_conv.json", "conv2d") >= 100);
+}
 
 TEST_CASE("conv2d_transpose matches PyTorch on 240 configurations", "[conv2d]") {
-  check_against_torch("conv2d_transpose");
+  REQUIRE(check_against_torch("torch_conv.json", "conv2d_transpose") >= 200);
+}
+
+// groups == input channels runs on the direct depthwise loops (core/kernels/depthwise_conv2d.h).
+TEST_CASE("depthwise conv2d matches PyTorch on 22 configurations", "[conv2d][depthwise]") {
+  REQUIRE(check_against_torch("torch_depthwise.json", "conv2d") == 22);
 }
 
 TEST_CASE("conv2d passes float64 gradchecks", "[conv2d][gradcheck]") {
@@ -101,6 +109,49 @@ TEST_CASE("conv2d passes float64 gradchecks", "[conv2d][gradcheck]") {
     Tensor x = test::random_leaf(c.x, 1), k = test::random_leaf(c.k, 2), b = test::random_leaf({c.k[3]}, 3);
     REQUIRE_GRADCHECK(c.label, [o = c.o](const Inputs& in) { return conv2d(in[0], in[1], in[2], o); }, Inputs{x, k, b});
   }
+}
+
+TEST_CASE("depthwise conv2d passes float64 gradchecks", "[conv2d][depthwise][gradcheck]") {
+  struct Case {
+    const char* label;
+    Shape x, k;  // x in the case's data format; k is (kh, kw, 1, channels * depth_multiplier)
+    Conv2dOptions o;
+  };
+  const std::vector<Case> cases = {
+      {"NHWC 3x3 same", {2, 5, 4, 3}, {3, 3, 1, 3}, {.padding = {1, 1, 1, 1}, .groups = 3}},
+      {"NCHW 3x3 same", {2, 3, 5, 4}, {3, 3, 1, 3}, {.padding = {1, 1, 1, 1}, .data_format = "channels_first", .groups = 3}},
+      {"NHWC stride 2, asymmetric padding", {1, 7, 6, 2}, {3, 3, 1, 2}, {.strides = {2, 2}, .padding = {0, 1, 1, 0}, .groups = 2}},
+      {"NCHW stride 2, asymmetric padding", {1, 2, 7, 6}, {3, 3, 1, 2}, {.strides = {2, 2}, .padding = {0, 1, 1, 0}, .data_format = "channels_first", .groups = 2}},
+      {"NHWC dilation 2, multiplier 3", {2, 6, 7, 2}, {3, 2, 1, 6}, {.dilation_rate = {2, 2}, .padding = {2, 1, 0, 2}, .groups = 2}},
+      {"NCHW dilation 2, multiplier 3", {2, 2, 6, 7}, {3, 2, 1, 6}, {.dilation_rate = {2, 2}, .padding = {2, 1, 0, 2}, .data_format = "channels_first", .groups = 2}},
+      {"NHWC strides (1, 2), multiplier 3, batch 1", {1, 5, 6, 3}, {2, 3, 1, 9}, {.strides = {1, 2}, .padding = {1, 0, 1, 1}, .groups = 3}},
+      {"NCHW strides (2, 1), multiplier 3, batch 1", {1, 3, 6, 5}, {2, 3, 1, 9}, {.strides = {2, 1}, .padding = {0, 1, 2, 0}, .data_format = "channels_first", .groups = 3}},
+      {"NHWC kernel larger than input", {1, 2, 2, 2}, {4, 3, 1, 2}, {.padding = {2, 1, 1, 1}, .groups = 2}},
+      {"NCHW kernel larger than input", {1, 2, 2, 2}, {4, 3, 1, 6}, {.padding = {2, 1, 1, 1}, .data_format = "channels_first", .groups = 2}},
+      {"NHWC 19 channels (vector blocks and a tail)", {1, 4, 3, 19}, {3, 3, 1, 19}, {.strides = {2, 1}, .padding = {1, 1, 1, 1}, .groups = 19}},
+  };
+  for (const auto& c : cases) {
+    Tensor x = test::random_leaf(c.x, 7), k = test::random_leaf(c.k, 8), b = test::random_leaf({c.k[3]}, 9);
+    REQUIRE_GRADCHECK(c.label, [o = c.o](const Inputs& in) { return conv2d(in[0], in[1], in[2], o); }, Inputs{x, k, b});
+  }
+}
+
+// The kernel gradient sums over the batch in fixed blocks, not per thread: bit-identical results.
+TEST_CASE("depthwise conv2d gives the same bits for any thread count", "[conv2d][depthwise]") {
+  const int saved_threads = get_num_threads();
+  for (const std::string format : {"channels_last", "channels_first"}) {
+    auto run = [&](int threads) {
+      set_num_threads(threads);
+      const Shape xs = format == "channels_last" ? Shape{9, 6, 7, 5} : Shape{9, 5, 6, 7};
+      Tensor x = test::pattern(xs, 11).set_requires_grad(), k = test::pattern({3, 3, 1, 10}, 12).set_requires_grad();
+      Tensor y = conv2d(x, k, {}, {.strides = {1, 2}, .padding = {1, 1, 1, 1}, .data_format = format, .groups = 5});
+      y.backward(test::pattern(y.shape(), 13));
+      return std::vector<Tensor>{y, x.grad(), k.grad()};
+    };
+    const auto one = run(1), three = run(3);
+    for (std::size_t i = 0; i < one.size(); ++i) REQUIRE(one[i].to_vector<float>() == three[i].to_vector<float>());
+  }
+  set_num_threads(saved_threads);
 }
 
 TEST_CASE("conv2d_transpose passes float64 gradchecks", "[conv2d][gradcheck]") {

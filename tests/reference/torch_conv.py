@@ -105,6 +105,19 @@ def flat(t):
     return [float(f"{v:.9g}") for v in t.detach().reshape(-1).tolist()]
 
 
+def write_cases(path, cases):
+    """Backpropagates the seed pattern through each (cfg, x, k, b, y) and writes the records."""
+    out = []
+    for cfg, x, k, b, y in cases:
+        g = pattern(tuple(y.shape), cfg["seed"] + 3)
+        (y * g).sum().backward()
+        out.append({**cfg, "y_shape": list(y.shape), "y": flat(y), "dx": flat(x.grad), "dk": flat(k.grad),
+                    "db": flat(b.grad)})
+    with open(path, "w") as f:
+        json.dump({"torch": torch.__version__, "cases": out}, f, separators=(",", ":"))
+    print(len(out), "cases,", os.path.getsize(path) // 1024, "KiB")
+
+
 def main():
     rng = random.Random(20261125)
     cases = []
@@ -112,15 +125,7 @@ def main():
         cases.append(conv_case(rng, i))
     for i in range(240):
         cases.append(transpose_case(rng, i))
-    out = []
-    for cfg, x, k, b, y in cases:
-        g = pattern(tuple(y.shape), cfg["seed"] + 3)
-        (y * g).sum().backward()
-        out.append({**cfg, "y_shape": list(y.shape), "y": flat(y), "dx": flat(x.grad), "dk": flat(k.grad),
-                    "db": flat(b.grad)})
-    with open(OUT, "w") as f:
-        json.dump({"torch": torch.__version__, "cases": out}, f, separators=(",", ":"))
-    print(len(out), "cases,", os.path.getsize(OUT) // 1024, "KiB")
+    write_cases(OUT, cases)
 
 
 if __name__ == "__main__":
