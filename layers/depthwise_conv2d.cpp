@@ -19,7 +19,7 @@ void DepthwiseConv2D::build_impl(const Shape& in) {
 }
 
 Tensor DepthwiseConv2D::call(const Tensor& x, bool) {
-  return args_.activation(from_channels_last(depthwise_nhwc(to_channels_last(x), kernel_->value, bias_value())));
+  return args_.activation(depthwise(x, kernel_->value, bias_value()));
 }
 
 nlohmann::json DepthwiseConv2D::get_config() const { return depthwise_config(); }

@@ -67,22 +67,16 @@ void DepthwiseConvBase::add_bias(std::int64_t size) {
     bias_ = add_weight("bias", {size}, args_.bias_initializer, args_.bias_regularizer, args_.bias_constraint);
 }
 
-Tensor DepthwiseConvBase::depthwise_nhwc(const Tensor& x, const Tensor& kernel, const Tensor& bias) const {
+Tensor DepthwiseConvBase::depthwise(const Tensor& x, const Tensor& kernel, const Tensor& bias) const {
   const auto& ks = kernel.shape();
   const Pair k = args_.kernel_size.array(), s = args_.strides.array(), d = args_.dilation_rate.array();
+  const Pair hw = channels_last_ ? Pair{x.shape()[1], x.shape()[2]} : Pair{x.shape()[2], x.shape()[3]};
   return conv2d(x, reshape(kernel, {ks[0], ks[1], 1, ks[2] * ks[3]}), bias,
                 {.strides = s,
                  .dilation_rate = d,
-                 .padding = keras_conv_padding(padding_, {x.shape()[1], x.shape()[2]}, k, s, d),
+                 .padding = keras_conv_padding(padding_, hw, k, s, d),
+                 .data_format = data_format(),
                  .groups = ks[2]});
-}
-
-Tensor DepthwiseConvBase::to_channels_last(const Tensor& x) const {
-  return channels_last_ ? x : permute(x, {0, 2, 3, 1});
-}
-
-Tensor DepthwiseConvBase::from_channels_last(const Tensor& y) const {
-  return channels_last_ ? y : permute(y, {0, 3, 1, 2});
 }
 
 nlohmann::json DepthwiseConvBase::depthwise_config() const {

@@ -50,11 +50,10 @@ class DepthwiseConvBase : public Layer {
   VariablePtr add_depthwise_kernel(const std::string& name, std::int64_t in_channels);
   void add_bias(std::int64_t size);
   Tensor bias_value() const { return bias_ ? bias_->value : Tensor(); }
-  // The depthwise step (plus `bias` when defined) on channels_last data.
-  Tensor depthwise_nhwc(const Tensor& x, const Tensor& kernel, const Tensor& bias) const;
-  // Layers run both their convolutions channels_last: one permutation in and one out.
-  Tensor to_channels_last(const Tensor& x) const;
-  Tensor from_channels_last(const Tensor& y) const;
+  // The depthwise step (plus `bias` when defined) in the layer's data_format: conv2d's direct
+  // depthwise loops take either layout, so channels_first data is never permuted.
+  Tensor depthwise(const Tensor& x, const Tensor& kernel, const Tensor& bias) const;
+  const char* data_format() const { return channels_last_ ? "channels_last" : "channels_first"; }
   // Keras's config keys of the depthwise arguments (the subclass adds its own).
   nlohmann::json depthwise_config() const;
 

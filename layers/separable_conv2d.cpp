@@ -29,10 +29,10 @@ void SeparableConv2D::build_impl(const Shape& in) {
 }
 
 Tensor SeparableConv2D::call(const Tensor& x, bool) {
-  const Tensor mid = depthwise_nhwc(to_channels_last(x), depthwise_kernel_->value, Tensor());
+  const Tensor mid = depthwise(x, depthwise_kernel_->value, Tensor());
   // Stride 1, no padding: conv2d takes its GEMM-only path, the depthwise output read as a matrix.
-  const Tensor y = conv2d(mid, pointwise_kernel_->value, bias_value());
-  return args_.activation(from_channels_last(y));
+  const Tensor y = conv2d(mid, pointwise_kernel_->value, bias_value(), {.data_format = data_format()});
+  return args_.activation(y);
 }
 
 nlohmann::json SeparableConv2D::get_config() const {
