@@ -1,4 +1,4 @@
-// libFuzzer harness for the image decoder behind io::load_img (PNG, JPEG, BMP through stb_image)
+// libFuzzer harness for the PNG decoder behind io::load_img (stb_image)
 // and the conversions after it: decode and convert, or throw, nothing else.
 #include <cstddef>
 #include <cstdint>
