@@ -19,7 +19,7 @@ Shape Conv2D::compute_output_shape(const Shape& in) const {
   const Pair hw = spatial(in), k = args_.kernel_size.array(), s = args_.strides.array(),
              d = args_.dilation_rate.array();
   // Causal padding adds (k-1)*d zeros, all on the left: the lengths of 'same'.
-  const std::string_view length_rule = padding_ == "causal" ? "same" : padding_;
+  const std::string_view length_rule = padding_ == "causal" ? std::string_view("same") : std::string_view(padding_);
   Pair out;
   for (int i = 0; i < 2; ++i) {
     out[i] = keras_conv_output_length(length_rule, hw[i], k[i], s[i], d[i]);
