@@ -3,6 +3,7 @@
 #include "minidl/core/dtype.h"
 #include "minidl/core/json_number.h"
 #include "minidl/core/parallel.h"
+#include "minidl/core/blas_kernels.h"
 #include "minidl/core/random.h"
 #include "minidl/core/shape.h"
 #include "minidl/core/tensor.h"

@@ -12,6 +12,7 @@ import os
 import sys
 
 import numpy as np
+import blas_env  # noqa: F401  (before torch: same OpenBLAS kernels as minidl)
 import torch
 import torch.nn.functional as F
 

@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
+#include <minidl/core/blas_kernels.h>
 #include <minidl/core/gemm.h>
 #include <minidl/minidl.h>
 
@@ -23,6 +24,7 @@ void BM_raw_sgemm(benchmark::State& state) {
   // The ceiling: OpenBLAS with its own threads on every core (minidl keeps it single-threaded and
   // splits GEMMs over its pool instead).
   openblas_set_num_threads(get_num_threads());
+  blas::select_kernels();  // the same kernel set minidl's GEMMs run
   for (auto _ : state) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, ni, ni, 1.0f, a.data<float>(), ni, b.data<float>(), ni,
                 0.0f, c.data<float>(), ni);

@@ -14,6 +14,7 @@ import sys
 import time
 
 import numpy as np
+import blas_env  # noqa: F401  (before torch: same OpenBLAS kernels as minidl)
 import torch
 from PIL import Image
 

@@ -12,6 +12,7 @@ channels_first data (the layer would permute NCHW data to NHWC first). Run it on
 import argparse
 import os
 
+import blas_env  # noqa: F401  (before torch: same OpenBLAS kernels as minidl)
 import torch
 import torch.nn.functional as F
 

@@ -15,6 +15,7 @@ import os
 import subprocess
 import time
 
+import blas_env  # noqa: F401  (before torch: same OpenBLAS kernels as minidl)
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

@@ -13,6 +13,7 @@ for bench/README.md. Run it on an otherwise idle machine.
 import argparse
 import os
 
+import blas_env  # noqa: F401  (before torch: same OpenBLAS kernels as minidl)
 import torch
 import torch.nn.functional as F
 

@@ -10,6 +10,7 @@ better setting. Prints the markdown table for bench/README.md. Run it on an othe
 import argparse
 import os
 
+import blas_env  # noqa: F401  (before torch: same OpenBLAS kernels as minidl)
 import torch
 import torch.nn.functional as F
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "minidl/core/blas_kernels.h"
 #include "minidl/core/parallel.h"
 
 namespace minidl::blas {
@@ -36,6 +37,7 @@ template <class T>
 void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T* a,
           std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
   if (m == 0 || n == 0) return;
+  select_kernels();
   if (k == 0) {  // C = beta * C; BLAS would not read A or B, and may not scale C either
     for (std::int64_t i = 0; i < m; ++i)
       for (std::int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
