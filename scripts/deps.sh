@@ -19,4 +19,4 @@ ensure_packages() {
 }
 
 MINIDL_BUILD_PACKAGES=(cmake make g++ pkg-config libopenblas-dev libfmt-dev catch2 libbenchmark-dev
-                       zlib1g-dev libstb-dev nlohmann-json3-dev)
+                       zlib1g-dev libjpeg-dev libstb-dev nlohmann-json3-dev)

@@ -9,6 +9,7 @@
 
 #include "minidl/core/error.h"
 #include "minidl/core/io/file_util.h"
+#include "minidl/core/io/jpeg.h"
 
 // stb is compiled here only, with internal linkage, so a program that also uses stb links cleanly.
 #pragma GCC diagnostic push
@@ -25,7 +26,7 @@
 #define STB_IMAGE_STATIC
 #define STBI_NO_STDIO
 // PNG only: Debian's stb_image JPEG decoder writes out of bounds on hostile input (found by
-// tests/fuzz/fuzz_image.cpp within seconds: stbi__build_huffman), so it is not compiled in.
+// tests/fuzz/fuzz_image.cpp within seconds: stbi__build_huffman); JPEGs go to libjpeg-turbo (jpeg.cpp).
 #define STBI_ONLY_PNG
 #define STBI_MAX_DIMENSIONS (1 << 14)  // bounds what a hostile header can make us allocate
 #include <stb/stb_image.h>
@@ -151,10 +152,11 @@ void write_png(const std::filesystem::path& path, const Image& image) {
 Image decode_image(std::span<const std::uint8_t> bytes, const std::string& who) {
   if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
     throw std::runtime_error(fmt::format("{}: the image file is too large ({} bytes)", who, bytes.size()));
+  if (looks_like_jpeg(bytes)) return decode_jpeg(bytes, who);
   int w = 0, h = 0, c = 0;
   stbi_uc* data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c, 0);
   if (!data)
-    throw std::runtime_error(fmt::format("{}: not a readable PNG image ({})", who, stbi_failure_reason()));
+    throw std::runtime_error(fmt::format("{}: not a readable PNG or JPEG image ({})", who, stbi_failure_reason()));
   Image image{w, h, c, std::vector<std::uint8_t>(data, data + static_cast<std::size_t>(w) * h * c)};
   stbi_image_free(data);
   return image;

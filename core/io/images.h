@@ -1,7 +1,7 @@
 #pragma once
 // Images in and out, for models that read pictures or draw them (decoders, GANs):
 //  - Keras's keras.utils.save_img / array_to_img and load_img / img_to_array, with their arguments
-//    and numbers (8-bit PNG in and out, through stb; JPEG is not supported, see images.cpp);
+//    and numbers (8-bit PNG in and out through stb, JPEG in through libjpeg-turbo as PIL);
 //  - save_image_grid: a batch tiled into one PNG (as torchvision's save_image), for samples and
 //    reconstructions during training;
 //  - the 8-bit pixel buffer under both (Image) and its PNG encoder, written atomically.
@@ -28,7 +28,7 @@ struct Image {
 // PNG bytes of `image`, and the same written atomically to `path` (folders created).
 std::vector<std::uint8_t> encode_png(const Image& image);
 void write_png(const std::filesystem::path& path, const Image& image);
-// Decodes PNG bytes (16-bit PNGs are reduced to 8 bits); `who` names the source in errors.
+// Decodes PNG or JPEG bytes (16-bit PNGs are reduced to 8 bits); `who` names the source in errors.
 Image decode_image(std::span<const std::uint8_t> bytes, const std::string& who);
 Image read_image(const std::filesystem::path& path);
 

@@ -2,6 +2,7 @@
 // Keras + PIL (tests/reference/keras_images.py), the image grid against a hand calculation, PNG
 // round trips, and the errors.
 #include <fstream>
+#include <iterator>
 
 #include "io_support.h"
 #include "support/fixtures.h"
@@ -61,7 +62,7 @@ TEST_CASE("images: load_img equals Keras's load_img + img_to_array", "[core][ima
     CHECK(ints(x) == c["pixels"].get<std::vector<int>>());
     ++checked;
   }
-  CHECK(checked == 75);
+  CHECK(checked == 150);  // 5 PNGs and 5 JPEGs, 15 cases each
 }
 
 TEST_CASE("images: channels_first loads and saves the transposed layout", "[core][images]") {
@@ -149,4 +150,29 @@ TEST_CASE("images: bad arguments and bad files name what is wrong", "[core][imag
   }
   REQUIRE_THROWS_WITH_ALL(io::save_image_grid(dir / "file" / "grid.png", Tensor::zeros({1, 2, 2, 1})), std::runtime_error,
                           "grid.png");
+}
+
+TEST_CASE("images: broken JPEGs are errors naming the file, never gray filler", "[core][images][errors]") {
+  TempDir dir;
+  const std::string images = std::string(MINIDL_FIXTURE_DIR) + "/images/";
+  std::ifstream in(images + "rgb420.jpg", std::ios::binary);
+  const std::string jpeg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(jpeg.size() > 400);
+  const auto write = [&](const char* name, const std::string& bytes) {
+    std::ofstream(dir / name, std::ios::binary) << bytes;
+    return dir / name;
+  };
+  // Cut in the middle of the entropy-coded data: libjpeg would pad with gray, PIL says truncated.
+  REQUIRE_THROWS_WITH_ALL(io::load_img(write("cut.jpg", jpeg.substr(0, jpeg.size() / 2 + 100))), std::runtime_error,
+                          "cut.jpg", "JPEG", "Premature end");
+  // Only the start-of-image marker.
+  REQUIRE_THROWS_WITH_ALL(io::load_img(write("soi.jpg", jpeg.substr(0, 4))), std::runtime_error, "soi.jpg",
+                          "not a readable JPEG");
+  // A header whose frame claims 0 lines.
+  std::string zero = jpeg;
+  const auto sof = zero.find("\xFF\xC0");
+  REQUIRE(sof != std::string::npos);
+  zero[sof + 5] = 0, zero[sof + 6] = 0;  // height
+  REQUIRE_THROWS_WITH_ALL(io::load_img(write("zero.jpg", zero)), std::runtime_error, "zero.jpg", "JPEG");
+  REQUIRE_THROWS_WITH_ALL(io::load_img(images + "cmyk.jpg"), std::runtime_error, "cmyk.jpg", "CMYK");
 }

@@ -1,4 +1,4 @@
-// libFuzzer harness for the PNG decoder behind io::load_img (stb_image)
+// libFuzzer harness for the PNG (stb_image) and JPEG (libjpeg-turbo) decoders behind io::load_img
 // and the conversions after it: decode and convert, or throw, nothing else.
 #include <cstddef>
 #include <cstdint>

@@ -11,6 +11,9 @@ Regenerate (pip's keras 3 + jax + pillow; building and testing minidl never need
 - "load_img": PNGs written here by PIL in modes L, LA, RGB, RGBA and P (palette) with pixels from
   a fixed formula, read back by load_img in each color_mode, with and without target_size (nearest,
   with and without keep_aspect_ratio), as img_to_array gives them (float32 0..255, HWC).
+- "load_img" also reads JPEGs written here by PIL (tests/fixtures/images/*.jpg): colour with 4:2:0,
+  4:2:2 and 4:4:4 chroma subsampling, progressive, grayscale, sizes not a multiple of the 8x8 / 16x16
+  blocks; decoded by PIL's libjpeg-turbo, which minidl uses too.
 """
 import json
 import os
@@ -64,17 +67,43 @@ def source_images():
     return images
 
 
+def jpeg_images():
+    """name -> (PIL image, save arguments); smooth gradients plus an edge, as photographs have."""
+    h, w = 13, 21
+    yy, xx = np.mgrid[0:h, 0:w]
+    r = (xx * 11 + yy * 5) % 256
+    g = (yy * 17 + 40 + 60 * (xx > 10)) % 256
+    b = (200 - xx * 4 - yy * 3) % 256
+    rgb = Image.fromarray(np.stack([r, g, b], -1).astype("uint8"), "RGB")
+    return {
+        "rgb420": (rgb, {"quality": 90}),
+        "rgb422": (rgb, {"quality": 75, "subsampling": 1}),
+        "rgb444": (rgb, {"quality": 95, "subsampling": 0}),
+        "progressive": (rgb, {"quality": 85, "progressive": True}),
+        "gray": (Image.fromarray(((xx * 9 + yy * 13) % 256).astype("uint8"), "L"), {"quality": 90}),
+    }
+
+
 def load_cases():
     os.makedirs(IMAGES, exist_ok=True)
     cases = []
+    files = []
     for name, img in source_images().items():
         path = os.path.join(IMAGES, f"{name}.png")
         img.save(path)
+        files.append((name + ".png", path))
+    for name, (img, args) in jpeg_images().items():
+        path = os.path.join(IMAGES, f"{name}.jpg")
+        img.save(path, "JPEG", **args)
+        files.append((name + ".jpg", path))
+    # For the error test only: minidl refuses CMYK JPEGs (PIL would convert them).
+    Image.new("CMYK", (4, 3), (10, 20, 30, 40)).save(os.path.join(IMAGES, "cmyk.jpg"), "JPEG")
+    for file, path in files:
         for color_mode in ("grayscale", "rgb", "rgba"):
             for target_size, keep in ((None, False), ((4, 5), False), ((4, 5), True), ((11, 7), False), ((3, 8), True)):
                 arr = keras.utils.img_to_array(keras.utils.load_img(
                     path, color_mode=color_mode, target_size=target_size, keep_aspect_ratio=keep))
-                cases.append({"file": f"images/{name}.png", "color_mode": color_mode,
+                cases.append({"file": f"images/{file}", "color_mode": color_mode,
                               "target_size": list(target_size) if target_size else None, "keep_aspect_ratio": keep,
                               "shape": list(arr.shape), "pixels": arr.astype(int).reshape(-1).tolist()})
     return cases
