@@ -105,4 +105,18 @@ Tensor Layer::call_inputs(const std::vector<Tensor>& inputs, bool training) {
   return (*this)(inputs[0], training);
 }
 
+Masked Layer::call_inputs_with_masks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks, bool training) {
+  check_input_count(inputs.size());
+  if (!masks.empty() && masks.size() != inputs.size())
+    throw_invalid_argument("layer '{}' ({}): received {} input tensors but {} masks; give one mask per input (or none)",
+                           name_, class_name_, inputs.size(), masks.size());
+  if (expected_input_count() == std::size_t{1}) return call_with_mask(inputs[0], masks.empty() ? Tensor() : masks[0], training);
+  for (const Tensor& m : masks)
+    if (m.defined())
+      throw_invalid_argument("layer '{}' ({}): masks on the inputs of a layer taking several tensors are not supported "
+                             "by minidl",
+                             name_, class_name_);
+  return {call_inputs(inputs, training), Tensor()};
+}
+
 }  // namespace minidl::layers
