@@ -54,7 +54,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // (RNNs); the output's mask is compute_mask(x, mask) when supports_masking(), none otherwise (Keras
   // drops it). The mask's shape must be the input's leading axes. operator() is this without a mask.
   Masked call_with_mask(const Tensor& x, const Tensor& mask, bool training = false);
-  // The list form (merge layers, multi-input models): one mask per input, or none at all.
+  // The list form (merge layers, multi-input models): one mask per input, or none at all. A layer
+  // taking several tensors that does not override it drops the masks (Keras's default).
   virtual Masked call_inputs_with_masks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
                                         bool training);
   // Keras's supports_masking: whether the output carries compute_mask's mask. Layers that set it in

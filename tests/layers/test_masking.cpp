@@ -1,7 +1,7 @@
 // Keras's masking against the real Keras 3 (fixture: tests/reference/keras_masking.py): Embedding
 // (mask_zero) and Masking feeding SimpleRNN, LSTM and GRU (return_sequences, go_backwards,
-// zero_output_for_mask), a functional graph passing the mask through Dense, and the masks the outputs
-// carry; which layers pass a mask on and which drop it; float64 gradient checks of masked RNNs;
+// zero_output_for_mask), a functional graph passing the mask through Dense, merge layers combining
+// masks, and the masks the outputs carry; which layers pass a mask on and which drop it; float64 gradient checks of masked RNNs;
 // Masking's config and registry entry; errors. The masked loss is in tests/optim/test_masked_loss.cpp.
 #include "support/fixtures.h"
 
@@ -68,6 +68,25 @@ std::shared_ptr<Layer> rnn(const std::string& cls, const json& kw) {
   return std::make_shared<GRU>(rnn_options<GRUOptions>(kw));
 }
 
+// A user layer: one input (Twice) or two (a sum), with or without supports_masking.
+class Twice : public Layer {
+ public:
+  explicit Twice(bool masking, std::size_t inputs = 1) : Layer("Twice", CommonOptions{}), inputs_(inputs) {
+    set_supports_masking(masking);
+  }
+  Shape compute_output_shape(const Shape& s) const override { return s; }
+  std::optional<std::size_t> expected_input_count() const override { return inputs_; }
+  Tensor call_inputs(const std::vector<Tensor>& in, bool training) override {
+    return inputs_ == 1 ? Layer::call_inputs(in, training) : in[0] + in[1];
+  }
+
+ protected:
+  Tensor call(const Tensor& x, bool) override { return x * 2.0; }
+
+ private:
+  std::size_t inputs_;
+};
+
 }  // namespace
 
 TEST_CASE("Embedding(mask_zero) -> SimpleRNN, LSTM and GRU match Keras, masks included", "[layers][masking]") {
@@ -113,6 +132,29 @@ TEST_CASE("A functional graph passes the mask through Dense into a SimpleRNN as 
   check_output(outer.call_with_mask(tokens(c), Tensor()), c);
 }
 
+TEST_CASE("Merge layers combine their inputs' masks as Keras", "[layers][masking]") {
+  for (const auto& c : fixture()["merge"]) {
+    const std::string cls = c["cls"];
+    INFO(cls << " axis " << c["axis"] << " second input masked " << c["mask_b"]);
+    auto a = Input({5}), b = Input({5});
+    auto ea = Embedding({.input_dim = 6, .output_dim = 3, .mask_zero = true})(a);
+    auto eb = Embedding({.input_dim = 6, .output_dim = 3, .mask_zero = c["mask_b"].get<bool>()})(b);
+    const std::vector<KerasTensor> both{ea, eb};
+    KerasTensor y = cls == "Add"          ? Add()(both)
+                    : cls == "Subtract"   ? Subtract()(both)
+                    : cls == "Multiply"   ? Multiply()(both)
+                    : cls == "Average"    ? Average()(both)
+                    : cls == "Maximum"    ? Maximum()(both)
+                    : cls == "Minimum"    ? Minimum()(both)
+                                          : Concatenate({.axis = c["axis"].get<std::int64_t>()})(both);
+    Functional model(std::vector<KerasTensor>{a, b}, y);
+    set_pattern_weights(model, c);
+    json second = c;
+    second["tokens"] = c["tokens_b"];
+    check_output(model.call_outputs_masked({tokens(c), tokens(second)}, {}, false)[0], c);
+  }
+}
+
 TEST_CASE("Which layers pass a mask on, as Keras's supports_masking", "[layers][masking]") {
   const Tensor x = Tensor::ones({2, 3, 4});
   const Tensor mask = Tensor::from_vector(std::vector<float>{1, 0, 1, 1, 1, 0}, {2, 3});
@@ -137,6 +179,13 @@ TEST_CASE("Which layers pass a mask on, as Keras's supports_masking", "[layers][
     INFO(l->class_name());
     CHECK_FALSE(l->call_with_mask(l->class_name() == "Embedding" ? Tensor::zeros({2, 3}) : x, mask).mask.defined());
   }
+  // User layers: Keras's default drops the mask; set_supports_masking(true) passes it on. One taking
+  // two tensors drops them too, and refuses to guess with supports_masking.
+  CHECK_FALSE(Twice(false).call_with_mask(x, mask).mask.defined());
+  require_mask(Twice(true).call_with_mask(x, mask).mask, mask);
+  CHECK_FALSE(Twice(false, 2).call_inputs_with_masks({x, x}, {mask, mask}, false).mask.defined());
+  REQUIRE_THROWS_WITH_ALL(Twice(true, 2).call_inputs_with_masks({x, x}, {mask, mask}, false), std::invalid_argument,
+                          "supports_masking with several input tensors");
   // Embedding(mask_zero) ignores the mask it receives and makes its own; any non-zero entry keeps.
   Embedding emb({.input_dim = 5, .output_dim = 2, .mask_zero = true});
   const Tensor ids = Tensor::from_vector(std::vector<float>{0, 3, 1, 0, 0, 4}, {2, 3});
@@ -220,10 +269,12 @@ TEST_CASE("Masking errors", "[layers][masking]") {
   REQUIRE_THROWS_WITH_ALL(bn.call_with_mask(x, Tensor::ones({2})), std::invalid_argument,
                           "one dimension less than the inputs", "mask.shape=(2,)", "inputs.shape=(2, 3, 4)");
   Add add({.name = "add"});
-  REQUIRE_THROWS_WITH_ALL(add.call_inputs_with_masks({x, x}, {Tensor::ones({2, 3}), Tensor()}, false),
-                          std::invalid_argument, "layer 'add' (Add)", "several tensors are not supported");
   REQUIRE_THROWS_WITH_ALL(add.call_inputs_with_masks({x, x}, {Tensor::ones({2, 3})}, false), std::invalid_argument,
-                          "2 input tensors but 1 masks");
+                          "layer 'add' (Add)", "2 input tensors but 1 masks");
+  REQUIRE_THROWS_WITH_ALL(add.call_inputs_with_masks({x, Tensor::zeros({2, 4})}, {Tensor::ones({2, 3}), Tensor()}, false),
+                          std::invalid_argument, "masked inputs of different ranks", "(2, 3, 4) and (2, 4)");
+  REQUIRE_THROWS_WITH_ALL(add.call_inputs_with_masks({x, x}, {Tensor::ones({2, 4}), Tensor()}, false),
+                          std::invalid_argument, "leading axes", "(2, 4)");
   REQUIRE_THROWS_WITH_ALL(Masking::from_config({{"mask_value", "zero"}}), std::invalid_argument,
                           "mask_value must be a number", "\"zero\"");
 }

@@ -10,7 +10,7 @@ Regenerate (pip's keras 3 + jax; building and testing minidl never needs them):
 Weights are not stored: weight i of a model (model.weights order) is pattern(shape_i, seed + 1 + i), as
 in keras_rnn.py (the twin of test::pattern). The inputs are small and their padding layout is the
 point, so they are stored: token ids with leading, inner and trailing zeros, and float sequences
-whose masked timesteps hold mask_value. "mask" is the output's _keras_mask (null: none).
+whose masked timesteps hold mask_value. Merge layers get two token inputs. "mask" is the output's _keras_mask (null: none).
 """
 import os
 
@@ -131,8 +131,32 @@ def functional_case():
     return [dict(tokens=TOKENS, y_true_seed=53100, loss_value=float(loss), **rec)]
 
 
+TOKENS_B = [[3, 0, 1, 0, 2], [1, 1, 0, 0, 5], [0, 2, 0, 0, 0]]
+MERGES = {"Add": layers.Add, "Subtract": layers.Subtract, "Multiply": layers.Multiply, "Average": layers.Average,
+          "Maximum": layers.Maximum, "Minimum": layers.Minimum, "Concatenate": layers.Concatenate}
+
+
+def merge_cases():
+    """Two token inputs, each through an Embedding (the second masked or not), merged: the merged
+    values (Multiply, Maximum and Minimum treat masked positions specially) and the output's mask."""
+    out, seed = [], 54000
+    for cls in MERGES:
+        for axis in ((-1, 1) if cls == "Concatenate" else (None,)):
+            for mask_b in (True, False):
+                ia, ib = keras.Input((5,)), keras.Input((5,))
+                ea = layers.Embedding(6, 3, mask_zero=True)(ia)
+                eb = layers.Embedding(6, 3, mask_zero=mask_b)(ib)
+                merge = MERGES[cls](axis=axis) if axis is not None else MERGES[cls]()
+                model = keras.Model([ia, ib], merge([ea, eb]))
+                out.append(dict(cls=cls, axis=axis, mask_b=mask_b, tokens=TOKENS, tokens_b=TOKENS_B,
+                                **run(model, [np.array(TOKENS), np.array(TOKENS_B)], seed)))
+                seed += 10
+    return out
+
+
 if __name__ == "__main__":
     write_fixture(OUT, dict(keras_version=keras.__version__,
                             masking_config=layers.Masking(mask_value=0.5, name="masking").get_config(),
                             embedding_rnn=embedding_rnn_cases(),
-                            masking=masking_cases(), loss=loss_cases(), functional=functional_case()))
+                            masking=masking_cases(), loss=loss_cases(), functional=functional_case(),
+                            merge=merge_cases()))
