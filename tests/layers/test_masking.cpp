@@ -3,7 +3,7 @@
 // zero_output_for_mask), a functional graph passing the mask through Dense, merge layers combining
 // masks, and the masks the outputs carry; which layers pass a mask on and which drop it; float64 gradient checks of masked RNNs;
 // Masking's config and registry entry; errors. The masked loss is in tests/optim/test_masked_loss.cpp.
-#include "support/fixtures.h"
+#include "support/masking_case.h"
 
 using namespace minidl;
 using namespace minidl::layers;
@@ -11,33 +11,12 @@ using nlohmann::json;
 
 namespace {
 
-const json& fixture() {
-  static const json f = test::load_fixture("keras_masking.json");
-  return f;
-}
-
 Tensor values(const json& v, const Shape& shape) {
   return Tensor::from_vector(v.get<std::vector<double>>(), shape).to(DType::Float32);
 }
 
-Tensor tokens(const json& c) {
-  std::vector<double> v;
-  for (const auto& row : c["tokens"])
-    for (const auto& t : row) v.push_back(t.get<double>());
-  return Tensor::from_vector(v, {3, 5}).to(DType::Float32);
-}
-
 // Masks hold exact 0 and 1.
 void require_mask(const Tensor& actual, const Tensor& expected) { REQUIRE_CLOSE(actual, expected, 0.0, 1e-12); }
-
-// Weight i is pattern(shape_i, seed + 1 + i), as the reference script sets them.
-void set_pattern_weights(Layer& model, const json& c) {
-  std::vector<Tensor> ws;
-  const std::int64_t seed = c["seed"];
-  for (std::size_t i = 0; i < c["weight_shapes"].size(); ++i)
-    ws.push_back(test::pattern(test::shape_from_json(c["weight_shapes"][i]), seed + 1 + static_cast<std::int64_t>(i)));
-  model.set_weights(ws);
-}
 
 // The output and its mask against Keras's (a null mask: none).
 void check_output(const Masked& out, const json& c) {
@@ -90,50 +69,50 @@ class Twice : public Layer {
 }  // namespace
 
 TEST_CASE("Embedding(mask_zero) -> SimpleRNN, LSTM and GRU match Keras, masks included", "[layers][masking]") {
-  for (const auto& c : fixture()["embedding_rnn"]) {
+  for (const auto& c : test::masking_fixture()["embedding_rnn"]) {
     INFO(c["cls"].get<std::string>() << " " << c["kwargs"].dump());
     Sequential model(SequentialOptions{.input_shape = Shape{5}});
     model.add(std::make_shared<Embedding>(EmbeddingOptions{.input_dim = 6, .output_dim = 3, .mask_zero = true}));
     model.add(rnn(c["cls"], c["kwargs"]));
-    set_pattern_weights(model, c);
-    check_output(model.call_with_mask(tokens(c), Tensor()), c);
+    test::set_masking_case_weights(model, c);
+    check_output(model.call_with_mask(test::masking_case_tokens(c), Tensor()), c);
     // Without the Sequential: the Embedding's mask handed to the RNN by hand gives the same.
-    const Masked e = model.layers()[0]->call_with_mask(tokens(c), Tensor());
+    const Masked e = model.layers()[0]->call_with_mask(test::masking_case_tokens(c), Tensor());
     check_output(model.layers()[1]->call_with_mask(e.value, e.mask), c);
   }
 }
 
 TEST_CASE("Masking zeroes and masks the timesteps equal to mask_value, and LSTM skips them as Keras",
           "[layers][masking]") {
-  for (const auto& c : fixture()["masking"]) {
+  for (const auto& c : test::masking_fixture()["masking"]) {
     INFO("mask_value " << c["mask_value"] << " rnn " << c["rnn"].dump());
     Sequential model(SequentialOptions{.input_shape = Shape{4, 2}});
     model.add(Masking({.mask_value = c["mask_value"].get<double>()}));
     if (!c["rnn"].is_null()) model.add(rnn("LSTM", c["rnn"]));
-    set_pattern_weights(model, c);
+    test::set_masking_case_weights(model, c);
     const Tensor x = values(c["x"], test::shape_from_json(c["input_shape"]));
     check_output(model.call_with_mask(x, Tensor()), c);
   }
 }
 
 TEST_CASE("A functional graph passes the mask through Dense into a SimpleRNN as Keras", "[layers][masking]") {
-  const json& c = fixture()["functional"][0];
+  const json& c = test::masking_fixture()["functional"][0];
   auto in = Input({5});
   auto h = Embedding({.input_dim = 6, .output_dim = 3, .mask_zero = true})(in);
   h = Dense({.units = 4, .activation = "tanh"})(h);
   h = SimpleRNN({.units = 3, .return_sequences = true, .go_backwards = true})(h);
   Functional model(in, Dense({.units = 2})(h));
-  set_pattern_weights(model, c);
-  check_output(model.call_outputs_masked({tokens(c)}, {}, false)[0], c);
-  check_output(model.call_with_mask(tokens(c), Tensor()), c);
+  test::set_masking_case_weights(model, c);
+  check_output(model.call_outputs_masked({test::masking_case_tokens(c)}, {}, false)[0], c);
+  check_output(model.call_with_mask(test::masking_case_tokens(c), Tensor()), c);
   // Nested in a Sequential, the inner graph's output mask reaches the outer model's output.
   auto shared = std::make_shared<Functional>(std::move(model));
   Sequential outer({shared}, {.input_shape = Shape{5}});
-  check_output(outer.call_with_mask(tokens(c), Tensor()), c);
+  check_output(outer.call_with_mask(test::masking_case_tokens(c), Tensor()), c);
 }
 
 TEST_CASE("Merge layers combine their inputs' masks as Keras", "[layers][masking]") {
-  for (const auto& c : fixture()["merge"]) {
+  for (const auto& c : test::masking_fixture()["merge"]) {
     const std::string cls = c["cls"];
     INFO(cls << " axis " << c["axis"] << " second input masked " << c["mask_b"]);
     auto a = Input({5}), b = Input({5});
@@ -148,10 +127,8 @@ TEST_CASE("Merge layers combine their inputs' masks as Keras", "[layers][masking
                     : cls == "Minimum"    ? Minimum()(both)
                                           : Concatenate({.axis = c["axis"].get<std::int64_t>()})(both);
     Functional model(std::vector<KerasTensor>{a, b}, y);
-    set_pattern_weights(model, c);
-    json second = c;
-    second["tokens"] = c["tokens_b"];
-    check_output(model.call_outputs_masked({tokens(c), tokens(second)}, {}, false)[0], c);
+    test::set_masking_case_weights(model, c);
+    check_output(model.call_outputs_masked({test::masking_case_tokens(c), test::masking_case_tokens(c, "tokens_b")}, {}, false)[0], c);
   }
 }
 
@@ -232,10 +209,10 @@ TEST_CASE("Masked SimpleRNN, LSTM and GRU: float64 gradient checks", "[layers][m
 
 TEST_CASE("Masking's config matches Keras and loads through the registry", "[layers][masking]") {
   const Masking m({.mask_value = 0.5, .name = "masking"});
-  CHECK(m.get_config() == fixture()["masking_config"]);
-  auto loaded = optim::layer_from_config({{"class_name", "Masking"}, {"config", fixture()["masking_config"]}});
+  CHECK(m.get_config() == test::masking_fixture()["masking_config"]);
+  auto loaded = optim::layer_from_config({{"class_name", "Masking"}, {"config", test::masking_fixture()["masking_config"]}});
   CHECK(loaded->class_name() == "Masking");
-  CHECK(loaded->get_config() == fixture()["masking_config"]);
+  CHECK(loaded->get_config() == test::masking_fixture()["masking_config"]);
   // A Sequential with Masking survives a JSON round trip.
   Sequential model(SequentialOptions{.input_shape = Shape{4, 2}});
   model.add(Masking({.mask_value = -1.0}));
