@@ -155,17 +155,14 @@ RNNOutput RNNBase::run(const Tensor& x, bool training, const std::vector<Tensor>
   return {args_.return_sequences ? stack(outputs, 1) : outputs.back(), states};
 }
 
-Tensor RNNBase::call(const Tensor& x, bool training) {
+Tensor RNNBase::call(const Tensor& x, bool training) { return call_masked(x, Tensor(), training).value; }
+
+Masked RNNBase::call_masked(const Tensor& x, const Tensor& mask, bool training) {
   if (args_.return_state)
     throw_invalid_argument(
         "layer '{}' ({}): return_state=True returns several tensors, which a Layer call cannot; use "
         "call_with_state(x, training, initial_state) for the output and the states",
         name(), class_name());
-  return run(x, training, {}, Tensor()).output;
-}
-
-Masked RNNBase::call_masked(const Tensor& x, const Tensor& mask, bool training) {
-  if (args_.return_state) call(x, training);  // throws, pointing to call_with_state
   return {run(x, training, {}, mask).output, compute_mask(x, mask)};
 }
 
