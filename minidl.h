@@ -52,6 +52,7 @@
 #include "minidl/layers/group_normalization.h"
 #include "minidl/layers/layer_normalization.h"
 #include "minidl/layers/embedding.h"
+#include "minidl/layers/masking.h"
 #include "minidl/layers/rescaling.h"
 #include "minidl/layers/normalization.h"
 #include "minidl/layers/dropout.h"

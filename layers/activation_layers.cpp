@@ -4,7 +4,9 @@
 
 namespace minidl::layers {
 
-Activation::Activation(const ActivationOptions& o) : Layer("Activation", common_options(o)), activation_(o.activation) {}
+Activation::Activation(const ActivationOptions& o) : Layer("Activation", common_options(o)), activation_(o.activation) {
+  set_supports_masking(true);  // as Keras: the mask passes through unchanged
+}
 
 nlohmann::json Activation::get_config() const {
   nlohmann::json c = Layer::get_config();
@@ -13,6 +15,7 @@ nlohmann::json Activation::get_config() const {
 }
 
 LeakyReLU::LeakyReLU(const LeakyReLUOptions& o) : Layer("LeakyReLU", common_options(o)), negative_slope_(o.negative_slope) {
+  set_supports_masking(true);  // as Keras: the mask passes through unchanged
   if (!(o.negative_slope >= 0))
     throw_invalid_argument("LeakyReLU: the negative_slope value must be a number >= 0, received negative_slope={}",
                            o.negative_slope);

@@ -8,6 +8,7 @@ namespace minidl::layers {
 
 BatchNormalization::BatchNormalization(const BatchNormalizationOptions& o)
     : Layer("BatchNormalization", common_options(o)), options_(o) {
+  set_supports_masking(true);  // as Keras: the mask passes through unchanged
   if (!(o.epsilon > 0)) throw_invalid_argument("BatchNormalization: epsilon must be > 0, received epsilon={}", o.epsilon);
   if (!(o.momentum >= 0 && o.momentum <= 1))
     throw_invalid_argument("BatchNormalization: momentum must be in [0, 1], received momentum={}", o.momentum);
@@ -50,6 +51,19 @@ nlohmann::json BatchNormalization::get_config() const {
   c["moving_variance_initializer"] = options_.moving_variance_initializer.serialize();
   config::write_gamma_beta_args(c, options_);
   return c;
+}
+
+Masked BatchNormalization::call_masked(const Tensor& x, const Tensor& mask, bool training) {
+  if (mask.defined() && mask.ndim() != x.ndim() - 1)
+    throw_invalid_argument(
+        "layer '{}' (BatchNormalization): The mask provided should be one dimension less than the inputs. Received: "
+        "mask.shape={}, inputs.shape={}",
+        name(), shape_str(mask.shape()), shape_str(x.shape()));
+  if (mask.defined() && training && trainable())
+    throw_invalid_argument("layer '{}' (BatchNormalization): a mask in training is not supported by minidl (Keras "
+                           "computes the batch moments over the unmasked positions only)",
+                           name());
+  return Layer::call_masked(x, mask, training);
 }
 
 }  // namespace minidl::layers

@@ -34,6 +34,9 @@ class BatchNormalization : public Layer {
   void check_input(const Shape& input_shape) const override;
   void build_impl(const Shape& input_shape) override;
   Tensor call(const Tensor& x, bool training) override;
+  // Keras computes training moments over the unmasked positions only; minidl refuses a mask in
+  // training (trainable) and passes it through at inference, where the moving statistics are used.
+  Masked call_masked(const Tensor& x, const Tensor& mask, bool training) override;
 
  private:
   BatchNormalizationOptions options_;

@@ -8,6 +8,7 @@
 namespace minidl::layers {
 
 Dense::Dense(const DenseOptions& o) : Layer("Dense", common_options(o)), options_(o) {
+  set_supports_masking(true);  // as Keras: the mask passes through unchanged
   if (o.units <= 0)
     throw_invalid_argument("Dense: received an invalid value for `units`, expected a positive integer, received units={}",
                            o.units);

@@ -7,6 +7,7 @@ namespace minidl::layers {
 
 Dropout::Dropout(const DropoutOptions& o)
     : Layer("Dropout", common_options(o)), options_(o), generator_(o.seed) {
+  set_supports_masking(true);  // as Keras: the mask passes through unchanged
   if (!(o.rate >= 0.0 && o.rate < 1.0))
     throw_invalid_argument("Dropout: invalid value received for argument `rate`: expected a value in [0, 1) (1 would "
                            "drop everything), received rate={}",

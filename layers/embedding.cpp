@@ -1,5 +1,6 @@
 #include "minidl/layers/embedding.h"
 
+#include "minidl/autograd/ops/elementwise.h"
 #include "minidl/autograd/ops/gather.h"
 #include "minidl/core/error.h"
 #include "minidl/layers/layer_config.h"
@@ -13,6 +14,12 @@ Embedding::Embedding(const EmbeddingOptions& o) : Layer("Embedding", common_opti
         "output_dim={}",
         o.input_dim, o.output_dim);
   set_activity_regularizer(o.activity_regularizer);
+  set_supports_masking(o.mask_zero);  // Keras: an input mask is dropped without mask_zero
+}
+
+Tensor Embedding::compute_mask(const Tensor& inputs, const Tensor&) const {
+  if (!options_.mask_zero) return Tensor();
+  return not_equal(inputs.detach(), Tensor::zeros(inputs.shape(), inputs.dtype()));
 }
 
 Shape Embedding::compute_output_shape(const Shape& in) const {

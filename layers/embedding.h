@@ -14,10 +14,10 @@ struct EmbeddingOptions {
   initializers::Initializer embeddings_initializer = "uniform";  // RandomUniform(-0.05, 0.05)
   regularizers::Regularizer embeddings_regularizer{};
   constraints::Constraint embeddings_constraint{};
-  // Kept in the config only: minidl has no masking, so index 0 is looked up like any other and no
-  // mask reaches later layers. Outputs equal Keras's; training does not where Keras's mask reaches
-  // the model's output: Keras then leaves the index-0 positions out of the loss (checked with Keras
-  // 3.15: Embedding(mask_zero=True) -> Dense, mse over [[0, 1, 2], [3, 0, 0]] averages 3 positions, not 6).
+  // Keras's padding mask: the output's mask is inputs != 0, so later layers that support masking pass
+  // it on, RNNs skip those timesteps and Model's loss leaves those positions out (Embedding ->
+  // Dense with mse over [[0, 1, 2], [3, 0, 0]] averages 3 positions, not 6). Index 0 is still looked
+  // up like any other, so input_dim counts it (vocabulary size + 1).
   bool mask_zero = false;
   regularizers::Regularizer activity_regularizer{};  // a base-Layer keyword argument in Keras 3
   MINIDL_LAYER_COMMON_OPTIONS;
@@ -31,6 +31,8 @@ class Embedding : public Layer {
   nlohmann::json get_config() const override;
   static Embedding from_config(const nlohmann::json& config);
   const VariablePtr& embeddings() const { return embeddings_; }
+  // inputs != 0 with mask_zero (the previous mask is ignored, as Keras), none otherwise.
+  Tensor compute_mask(const Tensor& inputs, const Tensor& previous_mask) const override;
 
  protected:
   void build_impl(const Shape& input_shape) override;

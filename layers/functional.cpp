@@ -143,30 +143,55 @@ void Functional::require_single_output(std::string_view what) const {
 
 Tensor Functional::call(const Tensor& x, bool training) { return call_inputs({x}, training); }
 
+Masked Functional::call_masked(const Tensor& x, const Tensor& mask, bool training) {
+  return call_inputs_with_masks({x}, {mask}, training);
+}
+
 Tensor Functional::call_inputs(const std::vector<Tensor>& inputs, bool training) {
   require_single_output("calling it as a layer");
   return call_outputs(inputs, training)[0];
 }
 
+Masked Functional::call_inputs_with_masks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                          bool training) {
+  require_single_output("calling it as a layer");
+  return call_outputs_masked(inputs, masks, training)[0];
+}
+
 std::vector<Tensor> Functional::call_outputs(const std::vector<Tensor>& inputs, bool training) {
+  std::vector<Tensor> out;
+  for (auto& o : call_outputs_masked(inputs, {}, training)) out.push_back(std::move(o.value));
+  return out;
+}
+
+std::vector<Masked> Functional::call_outputs_masked(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                                    bool training) {
   std::vector<Shape> shapes;
   for (const auto& t : inputs) shapes.push_back(t.shape());
   const auto adjusted = check_input_shapes(shapes);
-  std::vector<Tensor> values(nodes_.size());
+  if (!masks.empty() && masks.size() != inputs.size())
+    throw_invalid_argument("model '{}': received {} input tensors but {} masks; give one mask per input (or none)",
+                           name(), inputs.size(), masks.size());
+  std::vector<Masked> values(nodes_.size());
   for (std::size_t i = 0; i < inputs_.size(); ++i) {  // an InputLayer checks and casts its tensor
     const Tensor x = adjusted[i] == shapes[i] ? inputs[i] : inputs[i].reshape(adjusted[i]);
-    values[input_positions_[i]] = (*inputs_[i].node()->layer)(x, training);
+    const Layer& input_layer = *inputs_[i].node()->layer;
+    Tensor value = (*inputs_[i].node()->layer)(x, training);
+    values[input_positions_[i]] = {value, masks.empty() ? Tensor() : as_mask(masks[i], value, input_layer)};
   }
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     if (arg_positions_[i].empty()) continue;
-    std::vector<Tensor> args;
-    for (std::size_t p : arg_positions_[i]) args.push_back(values[p]);
-    values[i] = nodes_[i]->layer->call_inputs(args, training);
+    std::vector<Tensor> args, arg_masks;
+    for (std::size_t p : arg_positions_[i]) {
+      args.push_back(values[p].value);
+      arg_masks.push_back(values[p].mask);
+    }
+    values[i] = nodes_[i]->layer->call_inputs_with_masks(args, arg_masks, training);
     // Drop what no later node reads, so inference does not hold every activation at once.
     for (std::size_t p : arg_positions_[i])
-      if (last_use_[p] == i) values[p] = Tensor();
+      if (last_use_[p] == i) values[p] = Masked();
   }
-  std::vector<Tensor> out;
+  std::vector<Masked> out;
   for (std::size_t p : output_positions_) out.push_back(values[p]);
   return out;
 }

@@ -48,10 +48,16 @@ class Functional : public Container {
 
   // Runs the graph and returns every output, in the order the model was given them.
   std::vector<Tensor> call_outputs(const std::vector<Tensor>& inputs, bool training);
+  // The same with Keras's masks: `masks` holds one per input (undefined: none) or is empty; each
+  // output comes with the mask its layer gave it (Model's loss weights by it).
+  std::vector<Masked> call_outputs_masked(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                          bool training);
   std::vector<Shape> compute_output_shapes_for(const std::vector<Shape>& input_shapes) const;
 
   std::optional<std::size_t> expected_input_count() const override { return inputs_.size(); }
   Tensor call_inputs(const std::vector<Tensor>& inputs, bool training) override;
+  Masked call_inputs_with_masks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                bool training) override;
   Shape build_for_inputs(const std::vector<Shape>& input_shapes) override;
   Shape compute_output_shape_for(const std::vector<Shape>& input_shapes) const override;
   Shape compute_output_shape(const Shape& input_shape) const override;
@@ -63,6 +69,7 @@ class Functional : public Container {
   SummaryTable summary_table() const override;
   void check_input(const Shape& input_shape) const override;
   Tensor call(const Tensor& x, bool training) override;
+  Masked call_masked(const Tensor& x, const Tensor& mask, bool training) override;
 
  private:
   // Checks the count and every shape after adjust_input_rank; returns the adjusted shapes.

@@ -8,6 +8,7 @@ namespace minidl::layers {
 
 GroupNormalization::GroupNormalization(const GroupNormalizationOptions& o)
     : Layer("GroupNormalization", common_options(o)), options_(o), groups_(o.groups) {
+  set_supports_masking(true);  // as Keras: the mask passes through unchanged
   if (o.groups <= 0 && o.groups != -1)
     throw_invalid_argument("GroupNormalization: received an invalid value for argument `groups`, expected a positive "
                            "integer (or `-1` for instance normalization). Received: groups={}",

@@ -1,6 +1,7 @@
 // KerasTensor and the symbolic side of Layer: calling a layer on KerasTensors records a node.
 #include "minidl/layers/keras_tensor.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include "minidl/core/error.h"
@@ -103,6 +104,21 @@ Shape Layer::build_for_inputs(const std::vector<Shape>& input_shapes) {
 Tensor Layer::call_inputs(const std::vector<Tensor>& inputs, bool training) {
   check_input_count(inputs.size());
   return (*this)(inputs[0], training);
+}
+
+Masked Layer::call_inputs_with_masks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks, bool training) {
+  check_input_count(inputs.size());
+  if (!masks.empty() && masks.size() != inputs.size())
+    throw_invalid_argument("layer '{}' ({}): received {} input tensors but {} masks; give one mask per input (or none)",
+                           name_, class_name_, inputs.size(), masks.size());
+  if (expected_input_count() == std::size_t{1}) return call_with_mask(inputs[0], masks.empty() ? Tensor() : masks[0], training);
+  // A layer taking several tensors drops their masks, as Keras does when supports_masking is false;
+  // compute_mask takes one mask, so such a layer claiming support is refused rather than guessed at.
+  if (supports_masking_ && std::any_of(masks.begin(), masks.end(), [](const Tensor& m) { return m.defined(); }))
+    throw_invalid_argument("layer '{}' ({}): supports_masking with several input tensors is not supported by minidl "
+                           "(override call_inputs_with_masks)",
+                           name_, class_name_);
+  return {call_inputs(inputs, training), Tensor()};
 }
 
 }  // namespace minidl::layers

@@ -25,6 +25,20 @@ DType layer_dtype(const std::string& class_name, const std::string& name, const 
 }
 }  // namespace
 
+Tensor as_mask(const Tensor& mask, const Tensor& x, const Layer& layer) {
+  if (!mask.defined()) return mask;
+  bool prefix = mask.ndim() >= 1 && mask.ndim() <= x.ndim();
+  for (std::int64_t i = 0; prefix && i < mask.ndim(); ++i) prefix = mask.shape()[i] == x.shape()[i];
+  if (!prefix)
+    throw_invalid_argument(
+        "layer '{}' ({}): the mask must have the shape of the input's leading axes (such as (batch, timesteps) for "
+        "an input of shape (batch, timesteps, features)); received a mask of shape {} for an input of shape {}",
+        layer.name(), layer.class_name(), shape_str(mask.shape()), shape_str(x.shape()));
+  // Keras casts masks to bool: any non-zero entry keeps its position.
+  const Tensor m = mask.detach().to(x.dtype());
+  return not_equal(m, Tensor::zeros(m.shape(), m.dtype()));
+}
+
 std::string snake_case(const std::string& class_name) {
   // Keras's to_snake_case, whose two regex passes are:
   //   (.)([A-Z][a-z]+) -> \1_\2   then   ([a-z])([A-Z]) -> \1_\2, then lowercase.
@@ -109,7 +123,16 @@ void Layer::build(const Shape& input_shape) {
   built_ = true;
 }
 
-Tensor Layer::operator()(const Tensor& input, bool training) {
+Tensor Layer::operator()(const Tensor& input, bool training) { return call_with_mask(input, Tensor(), training).value; }
+
+Tensor Layer::compute_mask(const Tensor&, const Tensor& previous_mask) const { return previous_mask; }
+
+Masked Layer::call_masked(const Tensor& x, const Tensor& mask, bool training) {
+  Tensor y = call(x, training);
+  return {std::move(y), supports_masking_ ? compute_mask(x, mask) : Tensor()};
+}
+
+Masked Layer::call_with_mask(const Tensor& input, const Tensor& input_mask, bool training) {
   if (!input.defined())
     throw_invalid_argument("layer '{}' ({}) was called on an undefined tensor (a default-constructed Tensor)", name_,
                            class_name_);
@@ -120,7 +143,7 @@ Tensor Layer::operator()(const Tensor& input, bool training) {
     check_input(x.shape());
     if (!built_) build(x.shape());
   }
-  Tensor y = call(x, training);
+  auto [y, out_mask] = call_masked(x, as_mask(input_mask, x, *this), training);
   // Concurrent inference calls (predict from several threads) share the layer: only a layer with an
   // activity regularizer records anything, under a lock.
   if (activity_regularizer_) {
@@ -129,7 +152,7 @@ Tensor Layer::operator()(const Tensor& input, bool training) {
     std::lock_guard<std::mutex> lock(*state_mutex_);
     activity_loss_ = std::move(loss);
   }
-  return y;
+  return {std::move(y), std::move(out_mask)};
 }
 
 VariablePtr Layer::add_weight(const std::string& name, const Shape& shape, const initializers::Initializer& initializer,

@@ -21,6 +21,14 @@
 
 namespace minidl::layers {
 
+// A layer's output and Keras's mask on it (its `_keras_mask`): a float tensor of 1 (keep) and 0
+// (masked) in the layer's dtype, shaped like the output's leading axes ((batch, timesteps) for a
+// sequence); undefined when there is none. Masks carry no gradient.
+struct Masked {
+  Tensor value;
+  Tensor mask;
+};
+
 // Layers are shared by the functional graphs that call them, hence enable_shared_from_this.
 class Layer : public std::enable_shared_from_this<Layer> {
  public:
@@ -41,6 +49,22 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // be held by one (std::make_shared), which is also how one layer is shared between two calls.
   // A list of real tensors: merge layers and multi-input functional models.
   Tensor operator()(const std::vector<Tensor>& inputs, bool training = false) { return call_inputs(inputs, training); }
+
+  // Keras's masking: `x` arrives with `mask` (undefined: none). The layer's call consumes it if it can
+  // (RNNs); the output's mask is compute_mask(x, mask) when supports_masking(), none otherwise (Keras
+  // drops it). The mask's shape must be the input's leading axes. operator() is this without a mask.
+  Masked call_with_mask(const Tensor& x, const Tensor& mask, bool training = false);
+  // The list form (merge layers, multi-input models): one mask per input, or none at all. A layer
+  // taking several tensors that does not override it drops the masks (Keras's default).
+  virtual Masked call_inputs_with_masks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                        bool training);
+  // Keras's supports_masking: whether the output carries compute_mask's mask. Layers that set it in
+  // Keras (Dense, Dropout, activations, normalizations, Rescaling, RNNs, Masking, Embedding with
+  // mask_zero) set it in their constructor; user layers may too.
+  bool supports_masking() const { return supports_masking_; }
+  void set_supports_masking(bool value) { supports_masking_ = value; }
+  // Keras's compute_mask(inputs, previous_mask): the mask of the output. Default: the input's, unchanged.
+  virtual Tensor compute_mask(const Tensor& inputs, const Tensor& previous_mask) const;
 
   KerasTensor operator()(const KerasTensor& x) &;
   KerasTensor operator()(const KerasTensor& x) &&;
@@ -105,6 +129,10 @@ class Layer : public std::enable_shared_from_this<Layer> {
  protected:
   virtual void build_impl(const Shape& input_shape);
   virtual Tensor call(const Tensor& x, bool training) = 0;
+  // The call with the input's mask (already checked). Default: call() and the output mask as Keras
+  // (compute_mask when supports_masking(), else none). Layers that use the mask (RNNs) or compute the
+  // output's mask along the way (containers) override it.
+  virtual Masked call_masked(const Tensor& x, const Tensor& mask, bool training);
   // Validates an input before build/call (rank, channel count once built). Throw invalid_argument.
   virtual void check_input(const Shape& input_shape) const;
 
@@ -126,6 +154,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   DType dtype_;
   bool trainable_;
   bool built_ = false;
+  bool supports_masking_ = false;
   std::optional<Shape> declared_input_shape_;
   std::vector<VariablePtr> variables_;
   regularizers::Regularizer activity_regularizer_;
@@ -147,6 +176,9 @@ void clear_session();
 
 // Keras's serialized dtype policy {"module": "keras", "class_name": "DTypePolicy", ...}.
 nlohmann::json dtype_config(DType dtype);
+// A mask checked against the input `x` of `layer` (its shape must be x's leading axes) and made 1/0
+// in x's dtype, detached; undefined stays undefined.
+Tensor as_mask(const Tensor& mask, const Tensor& x, const Layer& layer);
 // "(None, 28, 28, 1)"-style text for shapes with unknown (-1) extents.
 std::string shape_str(const Shape& shape);
 

@@ -10,6 +10,7 @@ namespace minidl::layers {
 
 LayerNormalization::LayerNormalization(const LayerNormalizationOptions& o)
     : Layer("LayerNormalization", common_options(o)), options_(o) {
+  set_supports_masking(true);  // as Keras: the mask passes through unchanged
   if (o.axis.axes.empty())
     throw_invalid_argument("LayerNormalization: axis must name at least one axis, received axis=[]");
   if (!(o.epsilon >= 0))

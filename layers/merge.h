@@ -21,9 +21,18 @@ class Merge : public Layer {
   // A merge needs a list of inputs: the one-tensor forms throw.
   Shape compute_output_shape(const Shape& input_shape) const override;
   std::optional<std::size_t> expected_input_count() const override { return std::nullopt; }
+  // Keras's masks on merge inputs (merge_masking.cpp): the output's mask is the OR of the inputs'
+  // when every input has one, none otherwise; Multiply, Maximum and Minimum also let masked
+  // positions leave the others' values alone, as Keras.
+  Masked call_inputs_with_masks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                bool training) override;
 
  protected:
   Merge(std::string class_name, const CommonOptions& common) : Layer(std::move(class_name), common) {}
+  // The merge with the inputs' masks (each expanded to its input's rank, undefined where none).
+  virtual Tensor merge_masked(const std::vector<Tensor>& inputs, const std::vector<Tensor>&) const {
+    return merge(inputs);
+  }
   Tensor call(const Tensor& x, bool training) override;
   // The elementwise fold over inputs of equal rank.
   virtual Tensor merge(const std::vector<Tensor>& inputs) const = 0;
@@ -57,6 +66,7 @@ class Multiply : public Merge {
 
  protected:
   Tensor merge(const std::vector<Tensor>& inputs) const override;
+  Tensor merge_masked(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks) const override;
 };
 
 class Average : public Merge {
@@ -75,6 +85,7 @@ class Maximum : public Merge {
 
  protected:
   Tensor merge(const std::vector<Tensor>& inputs) const override;
+  Tensor merge_masked(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks) const override;
 };
 
 class Minimum : public Merge {
@@ -84,6 +95,7 @@ class Minimum : public Merge {
 
  protected:
   Tensor merge(const std::vector<Tensor>& inputs) const override;
+  Tensor merge_masked(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks) const override;
 };
 
 struct ConcatenateOptions {
@@ -97,6 +109,10 @@ class Concatenate : public Layer {
   explicit Concatenate(const ConcatenateOptions& options = {});
   std::optional<std::size_t> expected_input_count() const override { return std::nullopt; }
   Tensor call_inputs(const std::vector<Tensor>& inputs, bool training) override;
+  // Keras's Concatenate.compute_mask: each input's mask broadcast to its shape (all ones for an
+  // unmasked input), concatenated on `axis`, then any() over the last axis.
+  Masked call_inputs_with_masks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                bool training) override;
   Shape build_for_inputs(const std::vector<Shape>& input_shapes) override;
   Shape compute_output_shape_for(const std::vector<Shape>& input_shapes) const override;
   Shape compute_output_shape(const Shape& input_shape) const override;

@@ -23,6 +23,7 @@ std::string axis_text(const std::vector<std::int64_t>& axes) {
 }  // namespace
 
 Normalization::Normalization(const NormalizationOptions& o) : Layer("Normalization", common_options(o)), options_(o) {
+  set_supports_masking(true);  // as Keras: the mask passes through unchanged
   if (o.mean.has_value() != o.variance.has_value())
     throw_invalid_argument("Normalization: When setting values directly, both `mean` and `variance` must be set. "
                            "Received: mean={} and variance={}",

@@ -31,6 +31,7 @@ Tensor ValuesArg::tensor(DType dtype) const {
 }
 
 Rescaling::Rescaling(const RescalingOptions& o) : Layer("Rescaling", common_options(o)), options_(o) {
+  set_supports_masking(true);  // as Keras: the mask passes through unchanged
   if (!o.scale.has_value() || !o.offset.has_value())
     throw_invalid_argument("Rescaling: scale and offset must hold at least one number, received scale={}, offset={}",
                            o.scale.to_json().dump(), o.offset.to_json().dump());

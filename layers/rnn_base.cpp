@@ -5,6 +5,7 @@
 #include "minidl/autograd/ops/dropout.h"
 #include "minidl/autograd/ops/elementwise.h"
 #include "minidl/autograd/ops/matmul.h"
+#include "minidl/autograd/ops/reduce.h"
 #include "minidl/autograd/ops/shape.h"
 #include "minidl/core/error.h"
 
@@ -27,6 +28,19 @@ RNNBase::RNNBase(std::string class_name, const CommonOptions& common, RNNArgs ar
   args_.dropout = std::clamp(args_.dropout, 0.0, 1.0);
   args_.recurrent_dropout = std::clamp(args_.recurrent_dropout, 0.0, 1.0);
   set_activity_regularizer(args_.activity_regularizer);
+  set_supports_masking(true);
+}
+
+Tensor RNNBase::compute_mask(const Tensor&, const Tensor& mask) const {
+  return args_.return_sequences ? mask : Tensor();
+}
+
+Tensor RNNBase::step_mask(const Tensor& mask) const {
+  // as_mask allows ranks 1 to 3 here: a (batch,) mask cannot say which timesteps to skip.
+  if (mask.defined() && mask.ndim() == 1)
+    throw_invalid_argument("layer '{}' ({}): the mask must have shape (batch, timesteps), received a mask of shape {}",
+                           name(), class_name(), shape_str(mask.shape()));
+  return mask.defined() && mask.ndim() == 3 ? max(mask, {-1}) : mask;
 }
 
 void RNNBase::check_input(const Shape& in) const {
@@ -86,7 +100,7 @@ RNNBase::Masks RNNBase::draw_masks(const Shape& shape, double rate, std::size_t 
   });
 }
 
-RNNOutput RNNBase::run(const Tensor& x, bool training, const std::vector<Tensor>& initial_state) {
+RNNOutput RNNBase::run(const Tensor& x, bool training, const std::vector<Tensor>& initial_state, const Tensor& mask) {
   const std::int64_t n = x.shape()[0], steps = x.shape()[1], features = x.shape()[2], u = args_.units;
   if (steps == 0)
     throw_invalid_argument("layer '{}' ({}): the input has no timesteps, received shape {}", name(), class_name(),
@@ -121,26 +135,39 @@ RNNOutput RNNBase::run(const Tensor& x, bool training, const std::vector<Tensor>
   std::vector<Tensor> states = initial_state;
   if (states.empty())
     for (std::int64_t i = 0; i < state_count_; ++i) states.push_back(Tensor::zeros({n, u}, dtype()));
+  const Tensor keep = step_mask(mask);
   std::vector<Tensor> outputs;
   for (std::int64_t s = 0; s < steps; ++s) {
     const std::int64_t t = args_.go_backwards ? steps - 1 - s : s;
-    states = step(reshape(slice(xp, 1, t, t + 1), {n, gates_ * u}), states, masks);
-    if (args_.return_sequences || s + 1 == steps) outputs.push_back(states[0]);
+    std::vector<Tensor> next = step(reshape(slice(xp, 1, t, t + 1), {n, gates_ * u}), states, masks);
+    Tensor output = next[0];
+    if (keep.defined()) {
+      // Keras's masked step: where a row is masked, every state keeps its previous value and the
+      // output is the previous output (the first state), or zeros with zero_output_for_mask.
+      const Tensor k = slice(keep, 1, t, t + 1);  // (n, 1)
+      for (std::size_t i = 0; i < next.size(); ++i) next[i] = where(k, next[i], states[i]);
+      output = args_.zero_output_for_mask ? where(k, output, Tensor::zeros(output.shape(), output.dtype())) : next[0];
+    }
+    states = std::move(next);
+    if (args_.return_sequences || s + 1 == steps) outputs.push_back(output);
   }
   // With go_backwards the sequence comes out in the order it was processed (reversed), as Keras's.
   return {args_.return_sequences ? stack(outputs, 1) : outputs.back(), states};
 }
 
-Tensor RNNBase::call(const Tensor& x, bool training) {
+Tensor RNNBase::call(const Tensor& x, bool training) { return call_masked(x, Tensor(), training).value; }
+
+Masked RNNBase::call_masked(const Tensor& x, const Tensor& mask, bool training) {
   if (args_.return_state)
     throw_invalid_argument(
         "layer '{}' ({}): return_state=True returns several tensors, which a Layer call cannot; use "
         "call_with_state(x, training, initial_state) for the output and the states",
         name(), class_name());
-  return run(x, training, {}).output;
+  return {run(x, training, {}, mask).output, compute_mask(x, mask)};
 }
 
-RNNOutput RNNBase::call_with_state(const Tensor& input, bool training, const std::vector<Tensor>& initial_state) {
+RNNOutput RNNBase::call_with_state(const Tensor& input, bool training, const std::vector<Tensor>& initial_state,
+                                   const Tensor& mask) {
   if (!input.defined())
     throw_invalid_argument("layer '{}' ({}) was called on an undefined tensor", name(), class_name());
   const Tensor x = input.dtype() == dtype() ? input : input.to(dtype());
@@ -157,7 +184,7 @@ RNNOutput RNNBase::call_with_state(const Tensor& input, bool training, const std
                              s.defined() ? shape_str(s.shape()) : std::string("an undefined tensor"));
     states.push_back(s.dtype() == dtype() ? s : s.to(dtype()));
   }
-  return run(x, training, states);
+  return run(x, training, states, as_mask(mask, x, *this));
 }
 
 std::map<std::string, std::string> RNNBase::rng_states() const { return generator_.states(path()); }
@@ -171,7 +198,7 @@ nlohmann::json RNNBase::rnn_config() const {
   c["go_backwards"] = args_.go_backwards;
   c["stateful"] = args_.stateful;
   c["unroll"] = args_.unroll;
-  c["zero_output_for_mask"] = false;
+  c["zero_output_for_mask"] = args_.zero_output_for_mask;
   c["units"] = args_.units;
   c["activation"] = args_.activation.config_value();
   c["use_bias"] = args_.use_bias;

@@ -6,8 +6,14 @@
 // The input projection of all timesteps is one matmul up front; each step does only the recurrent one.
 // Everything is composed of autograd ops, so the backward pass comes from the tape.
 //
-// Not supported: masking (minidl has none: Embedding's mask_zero is config only), stateful=true
-// (refused at construction), cuDNN (use_cudnn is not an option). unroll is accepted and changes nothing.
+// Masking as Keras's (jax backend rnn): the input's mask (batch, timesteps), from Embedding(mask_zero)
+// or Masking or given to call_with_mask / call_with_state, skips timesteps: there the states are
+// carried over unchanged and the output is the previous one (zeros with zero_output_for_mask). The
+// output's mask is the input's with return_sequences, none otherwise.
+//
+// Not supported: stateful=true (refused at construction), cuDNN (use_cudnn is not an option). unroll is
+// accepted and changes nothing (Keras's unrolled loop outputs zeros rather than the initial state for
+// masked timesteps at the start of a sequence: the same unless initial_state is given).
 #include "minidl/layers/activation_arg.h"
 #include "minidl/layers/layer.h"
 #include "minidl/layers/layer_config.h"
@@ -33,7 +39,8 @@ namespace minidl::layers {
   bool return_state = false;     /* then call_with_state gives the states */          \
   bool go_backwards = false;     /* process (and return) the sequence reversed */     \
   bool stateful = false;         /* refused: not supported by minidl */               \
-  bool unroll = false            /* accepted, no effect */
+  bool unroll = false;           /* accepted, no effect */                           \
+  bool zero_output_for_mask = false /* masked timesteps output zeros, not the previous output */
 
 // The arguments of the three layers, gathered from their options structs by rnn_args().
 struct RNNArgs {
@@ -47,6 +54,7 @@ struct RNNArgs {
   double dropout = 0.0, recurrent_dropout = 0.0;
   std::optional<std::uint64_t> seed;
   bool return_sequences = false, return_state = false, go_backwards = false, stateful = false, unroll = false;
+  bool zero_output_for_mask = false;
 };
 
 template <class Options>
@@ -59,7 +67,8 @@ RNNArgs rnn_args(const Options& o) {
             .recurrent_constraint = o.recurrent_constraint, .bias_constraint = o.bias_constraint,
             .dropout = o.dropout, .recurrent_dropout = o.recurrent_dropout, .seed = o.seed,
             .return_sequences = o.return_sequences, .return_state = o.return_state,
-            .go_backwards = o.go_backwards, .stateful = o.stateful, .unroll = o.unroll};
+            .go_backwards = o.go_backwards, .stateful = o.stateful, .unroll = o.unroll,
+            .zero_output_for_mask = o.zero_output_for_mask};
   if constexpr (requires { o.recurrent_activation; }) a.recurrent_activation = o.recurrent_activation;
   return a;
 }
@@ -86,10 +95,7 @@ void read_rnn_config(const nlohmann::json& c, Options& o) {
   o.go_backwards = c.value("go_backwards", o.go_backwards);
   o.stateful = c.value("stateful", o.stateful);
   o.unroll = c.value("unroll", o.unroll);
-  // Masking is not in minidl: a config asking for zeroed masked outputs is refused rather than run otherwise.
-  if (c.value("zero_output_for_mask", false))
-    throw_invalid_argument("{}: zero_output_for_mask=true is not supported by minidl (it has no masking)",
-                           c.value("name", std::string("RNN")));
+  o.zero_output_for_mask = c.value("zero_output_for_mask", o.zero_output_for_mask);
 }
 
 // What call_with_state returns: the output (last step, or the sequence with return_sequences) and the
@@ -105,7 +111,11 @@ class RNNBase : public Layer {
   // Keras's `layer(x, initial_state=..., training=...)` with return_state: the Layer interface returns
   // one tensor, so the states come from here (whatever return_state says). initial_state: empty (zeros)
   // or one (batch, units) tensor per state. The activity regularizer is applied only by operator().
-  RNNOutput call_with_state(const Tensor& x, bool training = false, const std::vector<Tensor>& initial_state = {});
+  // mask: Keras's `mask=` (batch, timesteps), undefined for none.
+  RNNOutput call_with_state(const Tensor& x, bool training = false, const std::vector<Tensor>& initial_state = {},
+                            const Tensor& mask = Tensor());
+  // Keras's compute_mask: the input's mask with return_sequences, none otherwise.
+  Tensor compute_mask(const Tensor& inputs, const Tensor& previous_mask) const override;
 
   const VariablePtr& kernel() const { return kernel_; }
   const VariablePtr& recurrent_kernel() const { return recurrent_kernel_; }
@@ -125,6 +135,7 @@ class RNNBase : public Layer {
   void build_impl(const Shape& input_shape) override;
   // The output only: with return_state=true this throws and points to call_with_state.
   Tensor call(const Tensor& x, bool training) override;
+  Masked call_masked(const Tensor& x, const Tensor& mask, bool training) override;
   // RNN's config keys then the cells' shared ones (LSTM's and GRU's recurrent_activation and seed too);
   // the subclass adds its own.
   nlohmann::json rnn_config() const;
@@ -154,7 +165,9 @@ class RNNBase : public Layer {
 
  private:
   Masks draw_masks(const Shape& shape, double rate, std::size_t count);
-  RNNOutput run(const Tensor& x, bool training, const std::vector<Tensor>& initial_state);
+  RNNOutput run(const Tensor& x, bool training, const std::vector<Tensor>& initial_state, const Tensor& mask);
+  // A checked mask (as_mask) as (batch, timesteps): Keras reduces a (batch, timesteps, k) one over k.
+  Tensor step_mask(const Tensor& mask) const;
 
   std::int64_t gates_, state_count_;
   LayerGenerator generator_;

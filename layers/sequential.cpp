@@ -66,11 +66,15 @@ void Sequential::build_impl(const Shape& input_shape) {
   }
 }
 
-Tensor Sequential::call(const Tensor& x, bool training) {
+Tensor Sequential::call(const Tensor& x, bool training) { return call_masked(x, Tensor(), training).value; }
+
+// Each layer receives the mask its predecessor's output carries (Keras's _keras_mask); the model's
+// output keeps the last one's.
+Masked Sequential::call_masked(const Tensor& x, const Tensor& mask, bool training) {
   if (layers_.empty()) throw_invalid_argument("Sequential model '{}' has no layers; add some first", name());
   const Shape shape = adjusted(x.shape());
-  Tensor h = shape == x.shape() ? x : x.reshape(shape);
-  for (auto& l : layers_) h = (*l)(h, training);
+  Masked h{shape == x.shape() ? x : x.reshape(shape), mask};
+  for (auto& l : layers_) h = l->call_with_mask(h.value, h.mask, training);
   return h;
 }
 

@@ -38,6 +38,7 @@ class Sequential : public Container {
   SummaryTable summary_table() const override;
   void build_impl(const Shape& input_shape) override;
   Tensor call(const Tensor& x, bool training) override;
+  Masked call_masked(const Tensor& x, const Tensor& mask, bool training) override;
 
  private:
   // The model's input shape: given to the Sequential, or declared by its first layer.

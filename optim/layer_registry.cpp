@@ -31,6 +31,7 @@
 #include "minidl/layers/upsampling2d.h"
 #include "minidl/layers/simple_rnn.h"
 #include "minidl/layers/lstm.h"
+#include "minidl/layers/masking.h"
 #include "minidl/layers/gru.h"
 
 namespace minidl::optim {
@@ -249,6 +250,7 @@ struct Registry {
       {"SimpleRNN", [](const json& c) { return share(layers::SimpleRNN::from_config(c)); }},
       {"LSTM", [](const json& c) { return share(layers::LSTM::from_config(c)); }},
       {"GRU", [](const json& c) { return share(layers::GRU::from_config(c)); }},
+      {"Masking", [](const json& c) { return share(layers::Masking::from_config(c)); }},
   };
 };
 

@@ -30,7 +30,22 @@ Tensor align_weights(const Tensor& values, const Tensor& weights) {
   return w;
 }
 
+// y_pred's mask AND the loss's own, which must broadcast against each other (Keras's `&`).
+Tensor combine_masks(const Tensor& a, const Tensor& b, const Tensor& values) {
+  try {
+    return a * b;
+  } catch (const std::invalid_argument& e) {
+    throw_invalid_argument("Loss: the mask on y_pred of shape {} does not match the per-sample losses of shape {} ({})",
+                           a.shape(), values.shape(), e.what());
+  }
+}
+
 }  // namespace
+
+Tensor apply_mask(const Tensor& sample_weight, const Tensor& mask) {
+  if (!mask.defined()) return sample_weight;
+  return sample_weight.defined() ? align_weights(mask, sample_weight) * mask : mask;
+}
 
 Tensor reduce_weighted_values(const Tensor& values, const Tensor& sample_weight, const std::string& reduction) {
   check_reduction(reduction, "reduce_weighted_values");
@@ -72,18 +87,32 @@ Tensor Loss::call(const Tensor& y_true, const Tensor& y_pred) const {
   return fn_(y_true, y_pred);
 }
 
-Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) const {
+Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight,
+                        const Tensor& y_pred_mask) const {
   const Tensor values = call(y_true, y_pred);
-  if (!mask_) return reduce_weighted_values(values, sample_weight, reduction_);
+  // Keras's Loss.__call__: the mask on y_pred and the loss's own (ignore_class) are combined by AND.
+  Tensor mask = y_pred_mask.defined() ? y_pred_mask.detach().to(values.dtype()) : Tensor();
+  if (mask.defined()) {
+    mask = not_equal(mask, Tensor::zeros(mask.shape(), mask.dtype()));
+    try {
+      broadcast_shapes(values.shape(), align_weights(values, mask).shape(), "Loss");
+    } catch (const std::invalid_argument&) {
+      throw_invalid_argument("Loss '{}': the mask on y_pred of shape {} does not match the per-sample losses of shape {}",
+                             name_, mask.shape(), values.shape());
+    }
+  }
+  if (mask_) {
+    const Tensor own = mask_(y_true, y_pred);
+    mask = mask.defined() ? combine_masks(mask, own, values) : own;
+  }
+  if (!mask.defined()) return reduce_weighted_values(values, sample_weight, reduction_);
   // Keras's apply_mask: masked entries weigh 0 and, for the mean reductions, valid ones total/valid,
   // so that the mean runs over the valid entries only (divide_no_nan when none is valid).
-  Tensor mask = mask_(y_true, y_pred);
   if (reduction_ == "sum_over_batch_size" || reduction_ == "mean") {
     const double valid = sum(mask).item();
     mask = valid == 0.0 ? mask * 0.0 : mask * (static_cast<double>(mask.numel()) / valid);
   }
-  return reduce_weighted_values(values, sample_weight.defined() ? align_weights(mask, sample_weight) * mask : mask,
-                                reduction_);
+  return reduce_weighted_values(values, apply_mask(sample_weight, mask), reduction_);
 }
 
 nlohmann::json Loss::get_config() const {

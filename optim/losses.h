@@ -68,8 +68,12 @@ class Loss {
   Loss(F fn, std::string reduction = "sum_over_batch_size", std::string name = "custom_loss")
       : Loss("Custom", std::move(name), std::move(reduction), nlohmann::json::object(), LossFunction(std::move(fn))) {}
 
-  // The reduced loss (a scalar unless reduction is "none").
-  Tensor operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) const;
+  // The reduced loss (a scalar unless reduction is "none"). y_pred_mask: Keras's mask on y_pred
+  // (1 keep, 0 masked; from Embedding(mask_zero), Masking, ...), shaped like the per-sample losses
+  // ((batch, timesteps) for a sequence): masked entries are left out as Keras's apply_mask does
+  // (the mean reductions average over the unmasked entries).
+  Tensor operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor(),
+                    const Tensor& y_pred_mask = Tensor()) const;
   // The per-sample values before weighting and reduction.
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const;
 
@@ -129,6 +133,10 @@ Loss get_loss(std::string_view identifier);
 // when it names no built-in loss.
 std::string canonical_loss_name(std::string_view identifier);
 
+// Keras's apply_mask with reduction "sum": sample_weight (aligned to the mask's rank as Keras's
+// squeeze_or_expand_to_same_rank) times the 0/1 mask; the mask alone without weights, the weights
+// alone without a mask.
+Tensor apply_mask(const Tensor& sample_weight, const Tensor& mask);
 // Keras's reduce_weighted_values: weights `values` by `sample_weight` (whose rank may differ by one,
 // a trailing size-1 axis is squeezed or added as Keras does) and reduces as `reduction`.
 Tensor reduce_weighted_values(const Tensor& values, const Tensor& sample_weight, const std::string& reduction);

@@ -57,20 +57,30 @@ void Mean::accumulate(const std::vector<double>& values, std::int64_t samples, c
   if (per * static_cast<std::size_t>(samples) != values.size() || per == 0)
     throw_invalid_argument("{} '{}': {} values cannot be split into {} samples", class_name(), name(), values.size(),
                            samples);
+  // Weights: one per sample, or k per sample (a mask (batch, timesteps) merged in by Model) that
+  // split each sample's values into k equal blocks. Keras's reduce_to_samplewise_values then adds
+  // mean_j(block_j * w_j) to the total and mean_j(w_j) to the count.
   std::vector<double> weights;
+  std::size_t k = 1;
   if (sample_weight.defined()) {
     weights = sample_weight.to_vector<double>();
-    if (weights.size() != static_cast<std::size_t>(samples))
+    k = weights.size() / static_cast<std::size_t>(samples);
+    if (k == 0 || k * static_cast<std::size_t>(samples) != weights.size() || per % k != 0)
       throw_invalid_argument("{} '{}': sample_weight must hold one weight per sample ({}), received shape {}",
                              class_name(), name(), samples, sample_weight.shape());
   }
-  for (std::int64_t s = 0; s < samples; ++s) {
-    double m = 0.0;
-    for (std::size_t j = 0; j < per; ++j) m += values[static_cast<std::size_t>(s) * per + j];
-    m /= static_cast<double>(per);
-    const double w = weights.empty() ? 1.0 : weights[static_cast<std::size_t>(s)];
-    total_ += m * w;
-    count_ += w;
+  const std::size_t block = per / k;
+  for (std::size_t s = 0; s < static_cast<std::size_t>(samples); ++s) {
+    double m = 0.0, w = 0.0;
+    for (std::size_t j = 0; j < k; ++j) {
+      double b = 0.0;
+      for (std::size_t e = 0; e < block; ++e) b += values[s * per + j * block + e];
+      const double wj = weights.empty() ? 1.0 : weights[s * k + j];
+      m += b / static_cast<double>(block) * wj;
+      w += wj;
+    }
+    total_ += m / static_cast<double>(k);
+    count_ += w / static_cast<double>(k);
   }
 }
 

@@ -270,14 +270,25 @@ std::vector<Tensor> Model::call_outputs(const ModelInputs& x, bool training) {
   return ys;
 }
 
-Tensor Model::total_loss(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const ModelOutputs& sample_weight,
-                         std::vector<double>* per_output) const {
+std::vector<layers::Masked> Model::call_outputs_masked(const ModelInputs& x, bool training) {
+  if (x.size() == 0) throw_invalid_argument("Model: x holds no input tensors");
+  std::vector<layers::Masked> ys;
+  if (functional_) ys = functional_->call_outputs_masked(x.tensors(), {}, training);
+  else if (x.size() == 1) ys = {network_->call_with_mask(x[0], Tensor(), training)};
+  else ys = {network_->call_inputs_with_masks(x.tensors(), {}, training)};
+  note_input(x);
+  return ys;
+}
+
+Tensor Model::total_loss(const ModelOutputs& y, const std::vector<layers::Masked>& y_pred,
+                         const ModelOutputs& sample_weight, std::vector<double>* per_output) const {
   // Keras's CompileLoss: sum of weight * loss over the outputs that have one.
   Tensor total;
   for (std::size_t i = 0; i < outputs_.size(); ++i) {
     const Loss& fn = outputs_[i].loss;
     if (!fn) continue;
-    Tensor loss = fn(y[i], y_pred[i], sample_weight[i]);
+    // Keras's Loss leaves out the positions masked on the output (Embedding(mask_zero) -> ... -> Dense).
+    Tensor loss = fn(y[i], y_pred[i].value, sample_weight[i], y_pred[i].mask);
     if (loss.numel() != 1)
       throw_invalid_argument("Model: the loss '{}' returned shape {} with reduction='{}'; training needs a scalar "
                              "(use 'sum_over_batch_size' or 'sum')",
@@ -329,11 +340,16 @@ void Model::resolve_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_
   metrics_resolved_ = true;
 }
 
-void Model::update_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const ModelOutputs& sample_weight) {
+void Model::update_metrics(const ModelOutputs& y, const std::vector<layers::Masked>& outputs,
+                           const ModelOutputs& sample_weight) {
+  std::vector<Tensor> y_pred;
+  for (const auto& o : outputs) y_pred.push_back(o.value.detach());
   resolve_metrics(y, y_pred);
   for (std::size_t i = 0; i < outputs_.size(); ++i) {
-    for (auto& m : outputs_[i].metrics) m->update_state(y[i], y_pred[i], Tensor());
-    for (auto& m : outputs_[i].weighted_metrics) m->update_state(y[i], y_pred[i], sample_weight[i]);
+    // Keras's MeanMetricWrapper: the output's mask becomes (or multiplies) the sample weights.
+    const Tensor& mask = outputs[i].mask;
+    for (auto& m : outputs_[i].metrics) m->update_state(y[i], y_pred[i], mask);
+    for (auto& m : outputs_[i].weighted_metrics) m->update_state(y[i], y_pred[i], apply_mask(sample_weight[i], mask));
   }
 }
 
@@ -376,12 +392,12 @@ Logs Model::metric_logs() const {
 }
 
 Logs Model::train_step(const ModelInputs& x, const ModelOutputs& y, const ModelOutputs& sample_weight) {
-  std::vector<Tensor> y_pred = call_outputs(x, true);
+  std::vector<layers::Masked> outputs = call_outputs_masked(x, true);
   // Gathered after the call: an unbuilt network creates its weights in it.
   const auto variables = network_->trainable_weights();
   for (const auto& v : variables) v->value.zero_grad();
   std::vector<double> per_output;
-  Tensor loss = total_loss(y, y_pred, sample_weight, &per_output);
+  Tensor loss = total_loss(y, outputs, sample_weight, &per_output);
   if (loss.requires_grad()) {
     loss.backward();
     optimizer_->step(variables);
@@ -389,8 +405,7 @@ Logs Model::train_step(const ModelInputs& x, const ModelOutputs& y, const ModelO
   {
     NoGradGuard no_grad;
     track_losses(loss.item(), per_output, static_cast<double>(y[0].shape()[0]));
-    for (auto& t : y_pred) t = t.detach();
-    update_metrics(y, y_pred, sample_weight);
+    update_metrics(y, outputs, sample_weight);
   }
   return metric_logs();
 }
@@ -423,11 +438,11 @@ Logs Model::run_evaluation(const ModelInputs& x, const ModelOutputs& y, const Mo
     const ModelInputs xb = x.rows(idx);
     const ModelOutputs yb = y.rows(idx);
     const ModelOutputs wb = sample_weight.rows(idx);
-    const std::vector<Tensor> y_pred = call_outputs(xb, false);
+    const std::vector<layers::Masked> outputs = call_outputs_masked(xb, false);
     std::vector<double> per_output;
-    const double loss = total_loss(yb, y_pred, wb, &per_output).item();
+    const double loss = total_loss(yb, outputs, wb, &per_output).item();
     track_losses(loss, per_output, static_cast<double>(idx.size()));
-    update_metrics(yb, y_pred, wb);
+    update_metrics(yb, outputs, wb);
     if (verbose == 1) bar.update(b + 1, metric_logs());
   }
   const Logs logs = metric_logs();

@@ -198,11 +198,14 @@ class Model {
   // The weighted sum of the outputs' losses plus regularization; `per_output` receives each
   // output's unweighted loss (for the "<output>_loss" trackers).
   // sample_weight: one entry per output (undefined: unweighted), as resolve_sample_weights gives.
-  Tensor total_loss(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const ModelOutputs& sample_weight,
+  // y_pred: each output with its Keras mask, which the output's loss weights by.
+  Tensor total_loss(const ModelOutputs& y, const std::vector<layers::Masked>& y_pred, const ModelOutputs& sample_weight,
                     std::vector<double>* per_output = nullptr) const;
+  // The outputs with their masks (call_outputs keeps the values only).
+  std::vector<layers::Masked> call_outputs_masked(const ModelInputs& x, bool training);
   void track_losses(double total, const std::vector<double>& per_output, double batch_size);
   void resolve_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_pred);
-  void update_metrics(const ModelOutputs& y, const std::vector<Tensor>& y_pred, const ModelOutputs& sample_weight);
+  void update_metrics(const ModelOutputs& y, const std::vector<layers::Masked>& outputs, const ModelOutputs& sample_weight);
   void reset_metrics();
   Logs metric_logs() const;
   void require_compiled(std::string_view who) const;
