@@ -1,5 +1,6 @@
 #include "minidl/autograd/ops/group_norm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -39,6 +40,33 @@ void channel_sums(const GroupView& v, F f, double* out) {
     for (std::int64_t c = 0; c < v.c; ++c) {
       const std::int64_t base = (p * v.c + c) * v.q;
       out[c] += lane_sum(v.q, [&f, base, c](std::int64_t i) { return f(base + i, c); });
+    }
+}
+
+// Per channel of one sample: s1[c] = sum of (x - pivot[c]), s2[c] = sum of (x - pivot[c])^2, in
+// a single read of the sample.
+template <class T>
+void shifted_channel_moments(const GroupView& v, const T* xs, const double* pivot, double* s1, double* s2) {
+  for (std::int64_t c = 0; c < v.c; ++c) s1[c] = s2[c] = 0.0;
+  if (v.q == 1) {
+    for (std::int64_t p = 0; p < v.p; ++p) {
+      const T* xp = xs + p * v.c;
+      for (std::int64_t c = 0; c < v.c; ++c) {
+        const double d = static_cast<double>(xp[c]) - pivot[c];
+        s1[c] += d;
+        s2[c] += d * d;
+      }
+    }
+    return;
+  }
+  for (std::int64_t p = 0; p < v.p; ++p)
+    for (std::int64_t c = 0; c < v.c; ++c) {
+      const T* row = xs + (p * v.c + c) * v.q;
+      const double k = pivot[c];
+      double a = 0.0, b = 0.0;
+      kernels::lane_sum_and_squares(v.q, [row, k](std::int64_t i) { return static_cast<double>(row[i]) - k; }, a, b);
+      s1[c] += a;
+      s2[c] += b;
     }
 }
 
@@ -106,30 +134,27 @@ Tensor group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, std:
     const T* pb = beta.defined() ? beta.data<T>() : nullptr;
     T* py = y.data<T>();
     parallel_for(0, v.n, 1, [&](std::int64_t n0, std::int64_t n1) {
-      std::vector<double> sums(static_cast<std::size_t>(v.c)), scale(sums.size()), shift(sums.size()),
-          channel_mean(sums.size());
+      const auto nc = static_cast<std::size_t>(v.c);
+      std::vector<double> s1(nc), s2(nc), scale(nc), shift(nc), pivot(nc);
       for (std::int64_t n = n0; n < n1; ++n) {
         const T* xs = px + n * v.sample();
         T* ys = py + n * v.sample();
-        // Two passes: the centred sum of squares does not cancel catastrophically.
-        channel_sums(v, [xs](std::int64_t i, std::int64_t) { return static_cast<double>(xs[i]); }, sums.data());
-        auto mean = group_totals(v, sums.data());
-        for (auto& m : mean) m /= v.count();
+        // One pass over the sample, not two: sums of d = x - K and of d^2 about a pivot K, the
+        // group's first element, give var = (S2 - S1^2 / count) / count. K being one of the
+        // group's values bounds (K - mean)^2 by count * var, so the cancellation costs at most
+        // log2(count) of double's 53 bits, far below float's 24 (the centred two-pass sum it
+        // replaces read the sample from memory twice).
         for (std::int64_t c = 0; c < v.c; ++c)
-          channel_mean[static_cast<std::size_t>(c)] = mean[static_cast<std::size_t>(c / v.per_group())];
-        const double* cm = channel_mean.data();
-        channel_sums(
-            v,
-            [xs, cm](std::int64_t i, std::int64_t c) {
-              const double d = static_cast<double>(xs[i]) - cm[c];
-              return d * d;
-            },
-            sums.data());
-        const auto ss = group_totals(v, sums.data());
+          pivot[static_cast<std::size_t>(c)] = static_cast<double>(xs[(c / v.per_group()) * v.per_group() * v.q]);
+        shifted_channel_moments(v, xs, pivot.data(), s1.data(), s2.data());
+        const auto sum = group_totals(v, s1.data()), squares = group_totals(v, s2.data());
         for (std::int64_t g = 0; g < groups; ++g) {
           const auto k = static_cast<std::size_t>(n * groups + g);
-          stats->mean[k] = mean[static_cast<std::size_t>(g)];
-          stats->inv_std[k] = 1.0 / std::sqrt(ss[static_cast<std::size_t>(g)] / v.count() + epsilon);
+          const auto gi = static_cast<std::size_t>(g);
+          const double shifted_mean = sum[gi] / v.count();
+          stats->mean[k] = pivot[static_cast<std::size_t>(g * v.per_group())] + shifted_mean;
+          const double var = std::max(0.0, squares[gi] / v.count() - shifted_mean * shifted_mean);
+          stats->inv_std[k] = 1.0 / std::sqrt(var + epsilon);
         }
         // y = x * scale[c] + shift[c]: the group's statistics and the channel's gamma and beta folded.
         for (std::int64_t c = 0; c < v.c; ++c) {
