@@ -15,8 +15,6 @@ namespace minidl {
 
 namespace {
 
-using kernels::lane_sum;
-
 // x viewed as (N, P, C, Q): the axes between the batch and the channels multiply to P, those after
 // them to Q. channels_last is (N, H*W, C, 1), channels_first (N, 1, C, H*W).
 struct GroupView {
@@ -26,58 +24,38 @@ struct GroupView {
   double count() const { return static_cast<double>(p * per_group() * q); }  // elements per (sample, group)
 };
 
-// Per-channel sums over one sample's P and Q of f(element index, channel), into out[C]. The
-// unit-stride loop is over channels when Q is 1 (channels_last) and over Q otherwise.
-template <class F>
-void channel_sums(const GroupView& v, F f, double* out) {
-  for (std::int64_t c = 0; c < v.c; ++c) out[c] = 0.0;
+// Per-channel sums over one sample's P and Q of f(element index, channel) into sum_f[C] and of
+// g(element index, channel) into sum_g[C], in a single read of the sample. The unit-stride loop is
+// over channels when Q is 1 (channels_last) and over Q otherwise.
+template <class F, class G>
+void channel_sums2(const GroupView& v, F f, G g, double* sum_f, double* sum_g) {
+  for (std::int64_t c = 0; c < v.c; ++c) sum_f[c] = sum_g[c] = 0.0;
   if (v.q == 1) {
-    for (std::int64_t p = 0; p < v.p; ++p)
-      for (std::int64_t c = 0; c < v.c; ++c) out[c] += f(p * v.c + c, c);
+    // Two positions per update of the sums: half their loads and stores.
+    std::int64_t p = 0;
+    for (; p + 2 <= v.p; p += 2) {
+      const std::int64_t i0 = p * v.c, i1 = i0 + v.c;
+      for (std::int64_t c = 0; c < v.c; ++c) {
+        sum_f[c] += f(i0 + c, c) + f(i1 + c, c);
+        sum_g[c] += g(i0 + c, c) + g(i1 + c, c);
+      }
+    }
+    for (; p < v.p; ++p)
+      for (std::int64_t c = 0; c < v.c; ++c) {
+        sum_f[c] += f(p * v.c + c, c);
+        sum_g[c] += g(p * v.c + c, c);
+      }
     return;
   }
   for (std::int64_t p = 0; p < v.p; ++p)
     for (std::int64_t c = 0; c < v.c; ++c) {
       const std::int64_t base = (p * v.c + c) * v.q;
-      out[c] += lane_sum(v.q, [&f, base, c](std::int64_t i) { return f(base + i, c); });
-    }
-}
-
-// Per channel of one sample: s1[c] = sum of (x - pivot[c]), s2[c] = sum of (x - pivot[c])^2, in
-// a single read of the sample.
-template <class T>
-void shifted_channel_moments(const GroupView& v, const T* xs, const double* pivot, double* s1, double* s2) {
-  for (std::int64_t c = 0; c < v.c; ++c) s1[c] = s2[c] = 0.0;
-  if (v.q == 1) {
-    // Two positions per update of the sums: half the loads and stores of s1 and s2.
-    std::int64_t p = 0;
-    for (; p + 2 <= v.p; p += 2) {
-      const T* x0 = xs + p * v.c;
-      const T* x1 = x0 + v.c;
-      for (std::int64_t c = 0; c < v.c; ++c) {
-        const double d0 = static_cast<double>(x0[c]) - pivot[c], d1 = static_cast<double>(x1[c]) - pivot[c];
-        s1[c] += d0 + d1;
-        s2[c] += d0 * d0 + d1 * d1;
-      }
-    }
-    for (; p < v.p; ++p) {
-      const T* xp = xs + p * v.c;
-      for (std::int64_t c = 0; c < v.c; ++c) {
-        const double d = static_cast<double>(xp[c]) - pivot[c];
-        s1[c] += d;
-        s2[c] += d * d;
-      }
-    }
-    return;
-  }
-  for (std::int64_t p = 0; p < v.p; ++p)
-    for (std::int64_t c = 0; c < v.c; ++c) {
-      const T* row = xs + (p * v.c + c) * v.q;
-      const double k = pivot[c];
       double a = 0.0, b = 0.0;
-      kernels::lane_sum_and_squares(v.q, [row, k](std::int64_t i) { return static_cast<double>(row[i]) - k; }, a, b);
-      s1[c] += a;
-      s2[c] += b;
+      kernels::lane_sum2(
+          v.q, [&f, base, c](std::int64_t i) { return f(base + i, c); },
+          [&g, base, c](std::int64_t i) { return g(base + i, c); }, a, b);
+      sum_f[c] += a;
+      sum_g[c] += b;
     }
 }
 
@@ -150,14 +128,21 @@ Tensor group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, std:
       for (std::int64_t n = n0; n < n1; ++n) {
         const T* xs = px + n * v.sample();
         T* ys = py + n * v.sample();
-        // One pass over the sample, not two: sums of d = x - K and of d^2 about a pivot K, the
-        // group's first element, give var = (S2 - S1^2 / count) / count. K being one of the
+        // One read of the sample, not two: sums of d = x - K and of d^2 about a pivot K, the
+        // group's first element, give var = S2 / count - (S1 / count)^2. K being one of the
         // group's values bounds (K - mean)^2 by count * var, so the cancellation costs at most
-        // log2(count) of double's 53 bits, far below float's 24 (the centred two-pass sum it
-        // replaces read the sample from memory twice).
+        // log2(count) of double's 53 bits (12 for a group of 4096), leaving far more than
+        // float's 24. (The centred two-pass sum it replaces read the sample from memory twice.)
         for (std::int64_t c = 0; c < v.c; ++c)
           pivot[static_cast<std::size_t>(c)] = static_cast<double>(xs[(c / v.per_group()) * v.per_group() * v.q]);
-        shifted_channel_moments(v, xs, pivot.data(), s1.data(), s2.data());
+        const double* pv = pivot.data();
+        channel_sums2(
+            v, [xs, pv](std::int64_t i, std::int64_t c) { return static_cast<double>(xs[i]) - pv[c]; },
+            [xs, pv](std::int64_t i, std::int64_t c) {
+              const double d = static_cast<double>(xs[i]) - pv[c];
+              return d * d;
+            },
+            s1.data(), s2.data());
         const auto sum = group_totals(v, s1.data()), squares = group_totals(v, s2.data());
         for (std::int64_t g = 0; g < groups; ++g) {
           const auto k = static_cast<std::size_t>(n * groups + g);
@@ -204,13 +189,12 @@ Tensor group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, std:
               const T* xsn = px + n * v.sample();
               double* s1n = s1.data() + n * v.c;
               double* s2n = s2.data() + n * v.c;
-              channel_sums(v, [dys](std::int64_t i, std::int64_t) { return static_cast<double>(dys[i]); }, s1n);
-              channel_sums(
-                  v,
+              channel_sums2(
+                  v, [dys](std::int64_t i, std::int64_t) { return static_cast<double>(dys[i]); },
                   [dys, xsn](std::int64_t i, std::int64_t) {
                     return static_cast<double>(dys[i]) * static_cast<double>(xsn[i]);
                   },
-                  dy_x.data());
+                  s1n, dy_x.data());
               // sum dy * xhat = inv * (sum dy * x - mean * sum dy), per channel.
               for (std::int64_t c = 0; c < v.c; ++c) {
                 const auto k = static_cast<std::size_t>(n * v.groups + c / v.per_group());

@@ -41,17 +41,16 @@ double lane_sum(std::int64_t n, F f) {
   return detail::combine_lanes(lane);
 }
 
-// The sum of f(i) and the sum of f(i)^2 in one pass.
-template <class F>
-void lane_sum_and_squares(std::int64_t n, F f, double& sum, double& squares) {
-  double s[detail::kLanes] = {}, q[detail::kLanes] = {};
+// The sums of f(i) and of g(i) in one pass, each laid out in lanes as lane_sum's.
+template <class F, class G>
+void lane_sum2(std::int64_t n, F f, G g, double& sum_f, double& sum_g) {
+  double lf[detail::kLanes] = {}, lg[detail::kLanes] = {};
   detail::for_lanes(n, [&](std::int64_t j, std::int64_t i) {
-    const double v = f(i);
-    s[j] += v;
-    q[j] += v * v;
+    lf[j] += f(i);
+    lg[j] += g(i);
   });
-  sum = detail::combine_lanes(s);
-  squares = detail::combine_lanes(q);
+  sum_f = detail::combine_lanes(lf);
+  sum_g = detail::combine_lanes(lg);
 }
 
 }  // namespace minidl::kernels
