@@ -125,27 +125,33 @@ Tensor layer_norm_rows(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                 const double mean = stats->mean[static_cast<std::size_t>(r)];
                 const double inv = stats->inv_std[static_cast<std::size_t>(r)];
                 const double shift = rms ? 0.0 : mean;  // z = (x - shift) * inv is what gamma scales
-                if (want_params) {
-                  double* dgr = dgamma[static_cast<std::size_t>(b)].data();
-                  double* dbr = dbeta[static_cast<std::size_t>(b)].data();
-                  for (std::int64_t i = 0; i < n; ++i) {
-                    const double gi = static_cast<double>(gr[i]);
-                    dgr[i] += gi * (static_cast<double>(xr[i]) - shift) * inv;
-                    dbr[i] += gi;
-                  }
+                double* dgr = want_params ? dgamma[static_cast<std::size_t>(b)].data() : nullptr;
+                double* dbr = want_params ? dbeta[static_cast<std::size_t>(b)].data() : nullptr;
+                auto add_param_terms = [dgr, dbr, xr, shift, inv](std::int64_t i, double gi) {
+                  if (!dgr) return;
+                  dgr[i] += gi * (static_cast<double>(xr[i]) - shift) * inv;
+                  dbr[i] += gi;
+                };
+                if (!pdx) {
+                  for (std::int64_t i = 0; i < n; ++i) add_param_terms(i, static_cast<double>(gr[i]));
+                  continue;
                 }
-                if (!pdx) continue;
                 // a = dL/dz. With xhat = (x - mean) * inv, dvar/dx = 2 (x - mean) / n and, without
                 // rms scaling, dmean/dx = 1 / n:
                 //   dx = inv * (a - mean(a) - xhat * mean(a * xhat))    (layer norm)
                 //   dx = inv * (a - xhat * mean(a * z)), z = x * inv      (rms scaling)
-                for (std::int64_t i = 0; i < n; ++i)
-                  a[static_cast<std::size_t>(i)] = static_cast<double>(gr[i]) * (pgamma ? static_cast<double>(pgamma[i]) : 1.0);
-                const double* pa = a.data();
-                const double sum_a = lane_sum(n, [pa](std::int64_t i) { return pa[i]; });
-                const double sum_az = lane_sum(n, [pa, xr, shift, inv](std::int64_t i) {
-                  return pa[i] * (static_cast<double>(xr[i]) - shift) * inv;
-                });
+                // a, its sums and dgamma's and dbeta's terms in one pass over the row.
+                double* pa = a.data();
+                double sum_a = 0.0, sum_az = 0.0;
+                kernels::lane_sum2(
+                    n,
+                    [&](std::int64_t i) {
+                      const double gi = static_cast<double>(gr[i]);
+                      add_param_terms(i, gi);
+                      pa[i] = gi * (pgamma ? static_cast<double>(pgamma[i]) : 1.0);
+                      return pa[i];
+                    },
+                    [&](std::int64_t i) { return pa[i] * (static_cast<double>(xr[i]) - shift) * inv; }, sum_a, sum_az);
                 const double dn = static_cast<double>(n);
                 const double mean_a = rms ? 0.0 : sum_a / dn, mean_az = sum_az / dn;
                 T* dxr = pdx + r * n;
