@@ -4,6 +4,8 @@
 #include <cmath>
 #include <memory>
 #include <numeric>
+#include <type_traits>
+#include <vector>
 
 #include "minidl/autograd/node.h"
 #include "minidl/autograd/ops/norm_param.h"
@@ -27,6 +29,40 @@ struct RowStats {
 // partial sums of dgamma and dbeta, added in block order, do not depend on the thread count.
 constexpr std::int64_t kBlocks = 32;
 
+template <class T>
+std::vector<double> as_doubles(const Tensor& t) {
+  const T* p = t.data<T>();
+  return std::vector<double>(p, p + t.numel());
+}
+
+// Rows [r0, r1) of x viewed as (rows, n), into y, their statistics into stats. Instantiated per
+// gamma / beta presence so that the output loop carries no per-element test of either.
+template <class T, bool kGamma, bool kBeta>
+void normalize_rows(const T* px, const double* gd, const double* bd, T* py, std::int64_t r0, std::int64_t r1,
+                    std::int64_t n, double epsilon, bool rms, RowStats& stats) {
+  for (std::int64_t r = r0; r < r1; ++r) {
+    const T* xr = px + r * n;
+    T* yr = py + r * n;
+    const double mean =
+        lane_sum(n, [xr](std::int64_t i) { return static_cast<double>(xr[i]); }) / static_cast<double>(n);
+    // Two passes: the centred sum of squares does not cancel catastrophically.
+    const double ss = lane_sum(n, [xr, mean](std::int64_t i) {
+      const double d = static_cast<double>(xr[i]) - mean;
+      return d * d;
+    });
+    const double inv = 1.0 / std::sqrt(ss / static_cast<double>(n) + epsilon);
+    stats.mean[static_cast<std::size_t>(r)] = mean;
+    stats.inv_std[static_cast<std::size_t>(r)] = inv;
+    const double shift = rms ? 0.0 : mean;
+    for (std::int64_t i = 0; i < n; ++i) {
+      double v = (static_cast<double>(xr[i]) - shift) * inv;
+      if constexpr (kGamma) v *= gd[i];
+      if constexpr (kBeta) v += bd[i];
+      yr[i] = static_cast<T>(v);
+    }
+  }
+}
+
 // Normalizes the rows of x viewed as (rows, n): the normalized axes are the trailing ones.
 // gamma and beta have param_shape, whose extents multiply to n.
 Tensor layer_norm_rows(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Shape& param_shape,
@@ -40,33 +76,23 @@ Tensor layer_norm_rows(const Tensor& x, const Tensor& gamma, const Tensor& beta,
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* px = x.data<T>();
-    const T* pg = gamma.defined() ? gamma.data<T>() : nullptr;
-    const T* pb = beta.defined() ? beta.data<T>() : nullptr;
     T* py = y.data<T>();
-    parallel_for(0, rows, std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(n, 1)),
-                 [&](std::int64_t r0, std::int64_t r1) {
-                   for (std::int64_t r = r0; r < r1; ++r) {
-                     const T* xr = px + r * n;
-                     T* yr = py + r * n;
-                     const double mean =
-                         lane_sum(n, [xr](std::int64_t i) { return static_cast<double>(xr[i]); }) / static_cast<double>(n);
-                     // Two passes: the centred sum of squares does not cancel catastrophically.
-                     const double ss = lane_sum(n, [xr, mean](std::int64_t i) {
-                       const double d = static_cast<double>(xr[i]) - mean;
-                       return d * d;
-                     });
-                     const double inv = 1.0 / std::sqrt(ss / static_cast<double>(n) + epsilon);
-                     stats->mean[static_cast<std::size_t>(r)] = mean;
-                     stats->inv_std[static_cast<std::size_t>(r)] = inv;
-                     const double shift = rms ? 0.0 : mean;
-                     for (std::int64_t i = 0; i < n; ++i) {
-                       double v = (static_cast<double>(xr[i]) - shift) * inv;
-                       if (pg) v *= static_cast<double>(pg[i]);
-                       if (pb) v += static_cast<double>(pb[i]);
-                       yr[i] = static_cast<T>(v);
-                     }
-                   }
-                 });
+    // gamma and beta in double once per call, not converted again for every row.
+    const std::vector<double> gd = gamma.defined() ? as_doubles<T>(gamma) : std::vector<double>();
+    const std::vector<double> bd = beta.defined() ? as_doubles<T>(beta) : std::vector<double>();
+    auto rows_with = [&](auto has_gamma, auto has_beta) {
+      parallel_for(0, rows, std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(n, 1)),
+                   [&](std::int64_t r0, std::int64_t r1) {
+                     normalize_rows<T, decltype(has_gamma)::value, decltype(has_beta)::value>(
+                         px, gd.data(), bd.data(), py, r0, r1, n, epsilon, rms, *stats);
+                   });
+    };
+    using yes = std::true_type;
+    using no = std::false_type;
+    if (gamma.defined() && beta.defined()) rows_with(yes{}, yes{});
+    else if (gamma.defined()) rows_with(yes{}, no{});
+    else if (beta.defined()) rows_with(no{}, yes{});
+    else rows_with(no{}, no{});
   });
 
   return autograd::record(
@@ -99,27 +125,33 @@ Tensor layer_norm_rows(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                 const double mean = stats->mean[static_cast<std::size_t>(r)];
                 const double inv = stats->inv_std[static_cast<std::size_t>(r)];
                 const double shift = rms ? 0.0 : mean;  // z = (x - shift) * inv is what gamma scales
-                if (want_params) {
-                  double* dgr = dgamma[static_cast<std::size_t>(b)].data();
-                  double* dbr = dbeta[static_cast<std::size_t>(b)].data();
-                  for (std::int64_t i = 0; i < n; ++i) {
-                    const double gi = static_cast<double>(gr[i]);
-                    dgr[i] += gi * (static_cast<double>(xr[i]) - shift) * inv;
-                    dbr[i] += gi;
-                  }
+                double* dgr = want_params ? dgamma[static_cast<std::size_t>(b)].data() : nullptr;
+                double* dbr = want_params ? dbeta[static_cast<std::size_t>(b)].data() : nullptr;
+                auto add_param_terms = [dgr, dbr, xr, shift, inv](std::int64_t i, double gi) {
+                  if (!dgr) return;
+                  dgr[i] += gi * (static_cast<double>(xr[i]) - shift) * inv;
+                  dbr[i] += gi;
+                };
+                if (!pdx) {
+                  for (std::int64_t i = 0; i < n; ++i) add_param_terms(i, static_cast<double>(gr[i]));
+                  continue;
                 }
-                if (!pdx) continue;
                 // a = dL/dz. With xhat = (x - mean) * inv, dvar/dx = 2 (x - mean) / n and, without
                 // rms scaling, dmean/dx = 1 / n:
                 //   dx = inv * (a - mean(a) - xhat * mean(a * xhat))    (layer norm)
                 //   dx = inv * (a - xhat * mean(a * z)), z = x * inv      (rms scaling)
-                for (std::int64_t i = 0; i < n; ++i)
-                  a[static_cast<std::size_t>(i)] = static_cast<double>(gr[i]) * (pgamma ? static_cast<double>(pgamma[i]) : 1.0);
-                const double* pa = a.data();
-                const double sum_a = lane_sum(n, [pa](std::int64_t i) { return pa[i]; });
-                const double sum_az = lane_sum(n, [pa, xr, shift, inv](std::int64_t i) {
-                  return pa[i] * (static_cast<double>(xr[i]) - shift) * inv;
-                });
+                // a, its sums and dgamma's and dbeta's terms in one pass over the row.
+                double* pa = a.data();
+                double sum_a = 0.0, sum_az = 0.0;
+                kernels::lane_sum2(
+                    n,
+                    [&](std::int64_t i) {
+                      const double gi = static_cast<double>(gr[i]);
+                      add_param_terms(i, gi);
+                      pa[i] = gi * (pgamma ? static_cast<double>(pgamma[i]) : 1.0);
+                      return pa[i];
+                    },
+                    [&](std::int64_t i) { return pa[i] * (static_cast<double>(xr[i]) - shift) * inv; }, sum_a, sum_az);
                 const double dn = static_cast<double>(n);
                 const double mean_a = rms ? 0.0 : sum_a / dn, mean_az = sum_az / dn;
                 T* dxr = pdx + r * n;

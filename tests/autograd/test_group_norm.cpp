@@ -54,6 +54,29 @@ TEST_CASE("group_norm by hand: two groups of a channels_last pixel pair", "[grou
                     .margin(1e-12));
 }
 
+TEST_CASE("group_norm by hand: a small spread far from zero keeps its precision", "[group_norm]") {
+  // Each group holds 1e8 + {1.5, -1.5, 0.5, -0.5} repeated: mean 1e8, variance 1.25, so
+  // y = {1.5, -1.5, 0.5, -0.5} / sqrt(1.25). x^2 takes 56 bits, so summing x and x^2 directly would
+  // round away more than the variance itself: the statistics must be taken about a value near the
+  // group's own.
+  const std::vector<double> pattern = {1.5, -1.5, 0.5, -0.5};
+  for (const std::int64_t axis : {-1, 1}) {
+    // Two samples, 4 channels in 2 groups, 8 positions: the pattern runs over each group's values
+    // in memory order (channels_last: pixel by pixel; channels_first: channel by channel).
+    const Shape shape = axis == -1 ? Shape{2, 8, 4} : Shape{2, 4, 8};
+    std::vector<double> x(static_cast<std::size_t>(shape.numel())), expected(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const std::size_t slot = axis == -1 ? (i / 4) * 2 + i % 2 : i % 16;  // its place within its group
+      const double d = pattern[slot % pattern.size()];
+      x[i] = 1e8 + d;
+      expected[i] = d / std::sqrt(1.25);
+    }
+    INFO("axis " << axis);
+    const Tensor y = group_norm(Tensor::from_vector(x, shape), Tensor(), Tensor(), 2, axis, 0.0);
+    CHECK_THAT(y.to_vector<double>(), Catch::Matchers::Approx(expected).margin(1e-9));
+  }
+}
+
 TEST_CASE("group_norm gradients pass float64 gradcheck", "[group_norm][gradcheck]") {
   struct Case {
     Shape shape;
