@@ -164,7 +164,7 @@ VariablePtr Layer::add_weight(const std::string& name, const Shape& shape, const
     throw_invalid_argument("layer '{}': the initializer of '{}' returned shape {} for requested shape {}", name_, name,
                            v->value.shape(), shape);
   v->name = name;
-  v->path = path() + "/" + name;
+  v->path = weight_path(name);
   v->declared_trainable = trainable;
   v->trainable = trainable && trainable_;
   v->value.set_requires_grad(v->trainable);
@@ -176,7 +176,12 @@ VariablePtr Layer::add_weight(const std::string& name, const Shape& shape, const
 
 void Layer::set_path_prefix(std::string prefix) {
   path_prefix_ = std::move(prefix);
-  for (auto& v : variables_) v->path = path() + "/" + v->name;
+  for (auto& v : variables_) v->path = weight_path(v->name);
+}
+
+std::string Layer::weight_path(const std::string& weight_name) const {
+  const std::string scope = weight_scope();
+  return path() + "/" + (scope.empty() ? "" : scope + "/") + weight_name;
 }
 
 std::vector<VariablePtr> Layer::weights() const { return variables_; }

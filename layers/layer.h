@@ -136,6 +136,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // Validates an input before build/call (rank, channel count once built). Throw invalid_argument.
   virtual void check_input(const Shape& input_shape) const;
 
+  // A folder between the layer's path and its weights' names: Keras's RNN layers keep their weights
+  // in their cell ("lstm/lstm_cell/kernel"). Empty for most layers ("dense/kernel").
+  virtual std::string weight_scope() const { return {}; }
   VariablePtr add_weight(const std::string& name, const Shape& shape, const initializers::Initializer& initializer,
                          const regularizers::Regularizer& regularizer = {},
                          const constraints::Constraint& constraint = {}, bool trainable = true);
@@ -148,6 +151,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::optional<Shape> built_input_shape_;
 
  private:
+  std::string weight_path(const std::string& weight_name) const;
   std::string class_name_;
   std::string name_;
   std::string path_prefix_;

@@ -187,6 +187,14 @@ RNNOutput RNNBase::call_with_state(const Tensor& input, bool training, const std
   return run(x, training, states, as_mask(mask, x, *this));
 }
 
+std::string RNNBase::weight_scope() const {
+  const std::string& cls = class_name();
+  if (cls == "SimpleRNN") return "simple_rnn_cell";
+  if (cls == "LSTM") return "lstm_cell";
+  if (cls == "GRU") return "gru_cell";
+  return {};
+}
+
 std::map<std::string, std::string> RNNBase::rng_states() const { return generator_.states(path()); }
 
 void RNNBase::set_rng_states(const std::map<std::string, std::string>& states) { generator_.restore(states, path()); }

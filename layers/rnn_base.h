@@ -133,6 +133,8 @@ class RNNBase : public Layer {
 
   void check_input(const Shape& input_shape) const override;
   void build_impl(const Shape& input_shape) override;
+  // Keras's cell: "simple_rnn_cell", "lstm_cell" or "gru_cell", whatever the layer's name.
+  std::string weight_scope() const override;
   // The output only: with return_state=true this throws and points to call_with_state.
   Tensor call(const Tensor& x, bool training) override;
   Masked call_masked(const Tensor& x, const Tensor& mask, bool training) override;
