@@ -217,6 +217,11 @@ std::vector<Mistake> op_mistakes() {
       {"upsampling2d with interpolation 'area' (Keras's JAX backend has no area resize)",
        [] { upsampling2d(zeros({1, 2, 2, 1}), {2, 2}, "channels_last", "area"); }, kInvalid,
        {"upsampling2d", "interpolation='area'"}},
+      {"resize with both crop_to_aspect_ratio and pad_to_aspect_ratio",
+       [] { resize(zeros({1, 4, 6, 1}), {2, 2}, {.crop_to_aspect_ratio = true, .pad_to_aspect_ratio = true}); },
+       kInvalid, {"resize", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "both true"}},
+      {"Resizing layer to a zero height", [] { layers::Resizing({.height = 0, .width = 8}); }, kInvalid,
+       {"Resizing", "height=0"}},
       {"dropout with rate 1",
        [] {
          Generator gen(1);
