@@ -197,8 +197,14 @@ void resample_row(const T* row, T* out, std::int64_t channels, const ResampleTap
   }
   for (std::int64_t d = 0; d < tw.dst_len; ++d) {
     T* __restrict o = out + d * channels;
+    const auto k0 = tw.offset[static_cast<std::size_t>(d)], k1 = tw.offset[static_cast<std::size_t>(d) + 1];
+    if (k1 - k0 == 1 && weight[k0] == T(1)) {  // nearest, or an unchanged axis: a copy
+      const T* in = row + tw.index[static_cast<std::size_t>(k0)] * channels;
+      std::copy(in, in + channels, o);
+      continue;
+    }
     std::fill(o, o + channels, T(0));
-    for (auto k = tw.offset[static_cast<std::size_t>(d)]; k < tw.offset[static_cast<std::size_t>(d) + 1]; ++k) {
+    for (auto k = k0; k < k1; ++k) {
       const T* __restrict in = row + tw.index[static_cast<std::size_t>(k)] * channels;
       for (std::int64_t c = 0; c < channels; ++c) o[c] += weight[k] * in[c];
     }
