@@ -9,14 +9,11 @@ the NHWC rows; 'nearest-exact' is PyTorch's half-pixel nearest) with 1 and with 
 PyTorch's better setting. PyTorch's bicubic uses a = -0.75 where Keras uses -0.5: the same work, other
 numbers. Prints the markdown table for bench/README.md. Run it on an otherwise idle machine.
 """
-import argparse
-import os
-
 import blas_env  # noqa: F401  (before torch: same OpenBLAS kernels as minidl)
 import torch
 import torch.nn.functional as F
 
-from conv_vs_torch import best_ms, best_threads, run_json
+from conv_vs_torch import bench_args, best_ms, best_threads, median_ms
 
 # bench_resize's rows: label, input (N, C, H, W), size, mode, antialias, channels_last
 ROWS = [
@@ -46,13 +43,8 @@ def torch_ms(shape, size, mode, antialias, channels_last, backward, repeats):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--repeats", type=int, default=20)
-    args = ap.parse_args()
-    ours = {b["run_name"].removesuffix("/real_time"): b["real_time"]
-            for b in run_json(os.path.join(args.build, "bench", "bench_resize"), ".", 0.3)
-            if b.get("aggregate_name") == "median"}
+    args = bench_args()
+    ours = median_ms(args.build, "bench_resize")
     print(f"torch {torch.__version__}; minidl build/bench/bench_resize, medians of 3\n")
     print("| resize (N, C, H, W) -> size | pass | minidl ms | PyTorch ms (threads) | ratio |")
     print("|---|---|---:|---:|---:|")
