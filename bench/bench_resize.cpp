@@ -47,8 +47,25 @@ void BM_resize(benchmark::State& state, bool backward) {
   state.SetLabel(c.name);
 }
 
+// upsampling2d's own nearest kernel (UpSampling2D's default), the same doubling as row 0.
+void BM_upsampling2d_nearest(benchmark::State& state, bool backward) {
+  Tensor x = Tensor::randn({32, 14, 14, 64}).set_requires_grad(backward);
+  Tensor seed = Tensor::ones({32, 28, 28, 64});
+  for (auto _ : state) {
+    if (backward) {
+      x.zero_grad();
+      upsampling2d(x, {2, 2}).backward(seed);
+      benchmark::DoNotOptimize(x.grad().raw_data());
+    } else {
+      benchmark::DoNotOptimize(upsampling2d(x, {2, 2}).raw_data());
+    }
+  }
+}
+
 }  // namespace
 
+BENCHMARK_CAPTURE(BM_upsampling2d_nearest, forward, false)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_upsampling2d_nearest, forward_backward, true)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_resize, forward, false)->DenseRange(0, 6)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_resize, forward_backward, true)->DenseRange(0, 6)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();
