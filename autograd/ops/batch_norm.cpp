@@ -5,9 +5,11 @@
 #include <memory>
 #include <vector>
 
+#include "minidl/autograd/grad_mode.h"
 #include "minidl/autograd/node.h"
 #include "minidl/autograd/ops/norm_param.h"
 #include "minidl/core/error.h"
+#include "minidl/core/kernels/lane_sum.h"
 #include "minidl/core/parallel.h"
 
 namespace minidl {
@@ -31,7 +33,7 @@ ChannelView channel_view(const Shape& s, std::int64_t axis) {
   return v;
 }
 
-// Per-channel sums of f(element index) in double. Threads take contiguous blocks of `outer` and
+// Per-channel sums of f(element index, its channel) in double. Threads take contiguous blocks of `outer` and
 // their partial sums are added in block order, so the result does not depend on timing.
 template <class F>
 std::vector<double> channel_sums(const ChannelView& v, F f) {
@@ -47,14 +49,12 @@ std::vector<double> channel_sums(const ChannelView& v, F f) {
                    for (std::int64_t o = o0; o < o1; ++o) {
                      const std::int64_t base = o * per_outer;
                      if (v.inner == 1) {  // channels last: one contiguous run over the channels
-                       for (std::size_t c = 0; c < C; ++c) s[c] += f(base + static_cast<std::int64_t>(c));
+                       for (std::size_t c = 0; c < C; ++c) s[c] += f(base + static_cast<std::int64_t>(c), c);
                        continue;
                      }
-                     for (std::size_t c = 0; c < C; ++c) {
-                       double acc = 0.0;
+                     for (std::size_t c = 0; c < C; ++c) {  // channels first: a row per channel, in lanes
                        const std::int64_t row = base + static_cast<std::int64_t>(c) * v.inner;
-                       for (std::int64_t i = 0; i < v.inner; ++i) acc += f(row + i);
-                       s[c] += acc;
+                       s[c] += kernels::lane_sum(v.inner, [&](std::int64_t i) { return f(row + i, c); });
                      }
                    }
                  }
@@ -136,7 +136,9 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
   // tail: sum(w * (x - mean)) / denom = mean * (denom - sum(w)) / denom, 0 without a mask; the
   // variance depends on the mean through it.
   std::vector<double> mean(C), inv_std(C), denom(C, static_cast<double>(v.count())), tail(C, 0.0);
-  Tensor xhat = Tensor::empty(x.shape(), x.dtype());  // (x - mean) / sqrt(var + eps), kept for backward
+  // (x - mean) / sqrt(var + eps), kept for backward; not made when nothing will need a gradient.
+  const bool keep_xhat = grad_enabled() && (x.requires_grad() || (gamma.defined() && gamma.requires_grad()));
+  Tensor xhat = keep_xhat ? Tensor::empty(x.shape(), x.dtype()) : Tensor();
   Tensor y = Tensor::empty(x.shape(), x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -147,20 +149,20 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
     if (training) {
       with_weights<T>(mask, last, [&](auto w) {
         if (mask.defined()) {
-          const std::vector<double> sum_w = channel_sums(v, w);
+          const std::vector<double> sum_w = channel_sums(v, [w](std::int64_t k, std::size_t) { return w(k); });
           for (std::size_t c = 0; c < C; ++c) denom[c] = sum_w[c] + 1e-7;  // Keras's backend.epsilon()
-          mean = channel_sums(v, [px, w](std::int64_t k) { return w(k) * static_cast<double>(px[k]); });
+          mean = channel_sums(v, [px, w](std::int64_t k, std::size_t) { return w(k) * static_cast<double>(px[k]); });
           for (std::size_t c = 0; c < C; ++c) {
             mean[c] /= denom[c];
             tail[c] = mean[c] * (denom[c] - sum_w[c]) / denom[c];
           }
         } else {
-          mean = channel_sums(v, [px](std::int64_t k) { return static_cast<double>(px[k]); });
+          mean = channel_sums(v, [px](std::int64_t k, std::size_t) { return static_cast<double>(px[k]); });
           for (std::size_t c = 0; c < C; ++c) mean[c] /= denom[c];
         }
         // Two passes: the centred sum of squares does not cancel catastrophically.
-        var = channel_sums(v, [px, w, &mean, &v](std::int64_t k) {
-          const double d = static_cast<double>(px[k]) - mean[static_cast<std::size_t>((k / v.inner) % v.channels)];
+        var = channel_sums(v, [px, w, &mean](std::int64_t k, std::size_t c) {
+          const double d = static_cast<double>(px[k]) - mean[c];
           return w(k) * d * d;
         });
       });
@@ -178,13 +180,22 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
     for (std::size_t c = 0; c < C; ++c) inv_std[c] = 1.0 / std::sqrt(var[c] + epsilon);
     const T* pg = gamma.defined() ? gamma.data<T>() : nullptr;
     const T* pb = beta.defined() ? beta.data<T>() : nullptr;
-    T* ph = xhat.data<T>();
+    // y as Keras's ops.batch_normalization computes it, in x's dtype: inv = rsqrt(var + eps) * gamma,
+    // y = x * inv + (beta - mean * inv): one multiply-add per element.
+    std::vector<T> scale(C), shift(C);
+    for (std::size_t c = 0; c < C; ++c) {
+      const T inv = T(1) / std::sqrt(static_cast<T>(var[c]) + static_cast<T>(epsilon));
+      scale[c] = pg ? inv * pg[c] : inv;
+      shift[c] = -static_cast<T>(mean[c]) * scale[c] + (pb ? pb[c] : T(0));
+    }
     T* py = y.data<T>();
-    for_each_channel_row(v, [&](std::int64_t k, std::size_t c) {
-      const T h = static_cast<T>((static_cast<double>(px[k]) - mean[c]) * inv_std[c]);
-      ph[k] = h;
-      py[k] = (pg ? pg[c] * h : h) + (pb ? pb[c] : T(0));
-    });
+    for_each_channel_row(v, [&](std::int64_t k, std::size_t c) { py[k] = px[k] * scale[c] + shift[c]; });
+    if (keep_xhat) {
+      T* ph = xhat.data<T>();
+      for_each_channel_row(v, [&](std::int64_t k, std::size_t c) {
+        ph[k] = static_cast<T>((static_cast<double>(px[k]) - mean[c]) * inv_std[c]);
+      });
+    }
   });
 
   return autograd::record(
@@ -195,10 +206,15 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
         dispatch(g.dtype(), [&](auto tag) {
           using T = decltype(tag);
           const T* pg = g.data<T>();
-          const T* ph = xhat.data<T>();
-          const std::vector<double> sum_g = channel_sums(v, [pg](std::int64_t k) { return static_cast<double>(pg[k]); });
-          const std::vector<double> sum_gh = channel_sums(
-              v, [pg, ph](std::int64_t k) { return static_cast<double>(pg[k]) * static_cast<double>(ph[k]); });
+          const T* ph = xhat.defined() ? xhat.data<T>() : nullptr;
+          const std::vector<double> sum_g =
+              channel_sums(v, [pg](std::int64_t k, std::size_t) { return static_cast<double>(pg[k]); });
+          // xhat was not kept when neither x nor gamma wanted a gradient: then only beta's is asked for.
+          const std::vector<double> sum_gh =
+              ph ? channel_sums(v, [pg, ph](std::int64_t k, std::size_t) {
+                     return static_cast<double>(pg[k]) * static_cast<double>(ph[k]);
+                   })
+                 : std::vector<double>(inv_std.size(), 0.0);
           const Shape param_shape{v.channels};
           if (needs[2]) grads[2] = Tensor::from_vector(sum_g, param_shape).to(g.dtype());
           if (needs[1]) grads[1] = Tensor::from_vector(sum_gh, param_shape).to(g.dtype());
