@@ -187,9 +187,8 @@ RNNOutput RNNBase::call_with_state(const Tensor& input, bool training, const std
 
 void RNNBase::check_initial_state(const Shape& x, const std::vector<Shape>& initial_state) const {
   if (!initial_state.empty() && static_cast<std::int64_t>(initial_state.size()) != state_count_)
-    throw_invalid_argument("layer '{}' ({}): initial_state must hold {} tensor(s) ({}), received {}", name(),
-                           class_name(), state_count_, state_count_ == 2 ? "the states [h, c]" : "the state [h]",
-                           initial_state.size());
+    throw_invalid_argument("layer '{}' ({}): initial_state must hold {} tensor(s), received {} (the states are {})",
+                           name(), class_name(), state_count_, initial_state.size(), state_count_ == 2 ? "[h, c]" : "[h]");
   const Shape expected{x[0], args_.units};
   for (std::size_t i = 0; i < initial_state.size(); ++i) {
     const Shape& s = initial_state[i];

@@ -238,7 +238,7 @@ TEST_CASE("seq2seq: errors name the argument and the value", "[layers][rnn][func
                           "initial_state must hold 1 tensor(s)", "received 2");
   auto lstm = std::make_shared<LSTM>(LSTMOptions{.units = 4, .name = "dec2"});
   REQUIRE_THROWS_WITH_ALL(lstm->call_with_state(x, {enc[1]}), std::invalid_argument, "layer 'dec2' (LSTM)",
-                          "initial_state must hold 2 tensor(s) (the states [h, c]), received 1");
+                          "initial_state must hold 2 tensor(s), received 1", "[h, c]");
   auto narrow = std::make_shared<LSTM>(LSTMOptions{.units = 2, .name = "narrow"});
   REQUIRE_THROWS_WITH_ALL(narrow->call_with_state(x, {enc[1], enc[2]}), std::invalid_argument, "layer 'narrow' (LSTM)",
                           "initial state must have shape (None, 2), received (None, 4) (initial_state[0])");
