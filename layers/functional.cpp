@@ -223,8 +223,9 @@ std::vector<Shape> Functional::compute_output_shapes_for(const std::vector<Shape
 Shape Functional::compute_output_shape(const Shape& input_shape) const { return compute_output_shape_for({input_shape}); }
 
 Shape Functional::build_for_inputs(const std::vector<Shape>& input_shapes) {
-  // Every layer was built when the graph was recorded: this checks the shapes. A node holds one
-  // output, so another graph cannot call a multi-output model.
+  // Every layer was built when the graph was recorded: this checks the shapes. Nodes may have
+  // several outputs (RNN states), but a multi-output model as a node of another graph is not
+  // supported (its call_node would be call_outputs_masked: not done yet).
   require_single_output("calling it inside another graph");
   return compute_output_shape_for(input_shapes);
 }

@@ -1,12 +1,14 @@
 // Functional models rebuilt from Keras's config (layers with their inbound nodes, input_layers,
 // output_layers): each layer is deserialized, then its calls are replayed on the KerasTensors of
-// the nodes they name, in as many passes as the references need.
+// the nodes they name, in as many passes as the references need. A node may have several outputs
+// (an RNN with return_state, referred to by tensor_index) and an RNN's node reads its initial_state.
 #include <map>
 
 #include "minidl/core/error.h"
 #include "minidl/core/json_number.h"
 #include "minidl/layers/functional.h"
 #include "minidl/layers/layer_config.h"
+#include "minidl/layers/rnn_base.h"
 #include "minidl/optim/layer_registry.h"
 
 namespace minidl::optim {
@@ -31,8 +33,10 @@ History history_of(const json& j) {
 }
 
 // The tensor references of one inbound node, flattened (a merge's list or a single tensor), then
-// its initial_state (Keras 3 passes an RNN's in kwargs); `states` counts the latter.
-std::vector<History> node_inputs(const json& node, std::size_t* states = nullptr) {
+// its initial_state; `states` counts the latter. Keras 3 writes an RNN's initial_state in kwargs, or
+// as the second positional argument when the call gave it so (`GRU(4)(x, [h])`). tf.keras (Keras 2)
+// wrote the states after the sequence in one list: `rnn` says the node's layer is an RNN.
+std::vector<History> node_inputs(const json& node, bool rnn, std::size_t* states = nullptr) {
   std::vector<History> out;
   auto add = [&](const json& t) {
     if (t.is_array() && !t.empty() && (t[0].is_object() || t[0].is_array()))
@@ -45,13 +49,17 @@ std::vector<History> node_inputs(const json& node, std::size_t* states = nullptr
     if (!args.is_array() || args.empty()) throw_invalid_argument("Functional config: a node without args: {}", node.dump());
     add(args[0]);
     const json kwargs = node.value("kwargs", json::object());
-    if (kwargs.contains("initial_state") && !kwargs["initial_state"].is_null()) {
+    const json* initial = kwargs.contains("initial_state") && !kwargs["initial_state"].is_null() ? &kwargs["initial_state"]
+                          : rnn && args.size() > 1 && !args[1].is_null()                           ? &args[1]
+                                                                                                   : nullptr;
+    if (initial) {
       const std::size_t before = out.size();
-      add(kwargs["initial_state"]);
+      add(*initial);
       state_count = out.size() - before;
     }
   } else {  // Keras 2: [[name, node_index, tensor_index, kwargs], ...]
     for (const auto& e : node) out.push_back(history_of(e));
+    if (rnn && !out.empty()) state_count = out.size() - 1;
   }
   if (states) *states = state_count;
   return out;
@@ -109,7 +117,8 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
       }
       while (entry.done < entry.nodes.size()) {
         std::size_t states = 0;
-        const auto refs = node_inputs(entry.nodes[entry.done], &states);
+        const bool rnn = dynamic_cast<const layers::RNNBase*>(entry.layer.get()) != nullptr;
+        const auto refs = node_inputs(entry.nodes[entry.done], rnn, &states);
         std::vector<layers::KerasTensor> args;
         for (const auto& h : refs) {
           auto it = outputs.find(h.layer);

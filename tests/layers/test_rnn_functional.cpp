@@ -55,6 +55,7 @@ std::shared_ptr<Functional> model_for(const json& c) {
   if (name == "gru_state_output") return seq2seq("GRU", 4, false, true);
   if (name == "simple_rnn_sequences") return seq2seq("SimpleRNN", 4, true);
   if (name == "lstm_sequences_state_output") return seq2seq("LSTM", 3, true, true);
+  if (name == "gru_positional_states") return seq2seq("GRU");  // Keras's config differs, not the graph
   return seq2seq("GRU", 4, false, false, true);  // gru_embedding_mask
 }
 
@@ -102,7 +103,7 @@ void check_outputs(Functional& model, const json& c) {
 
 TEST_CASE("seq2seq: encoder states seed the decoder as in Keras (outputs and gradients)", "[layers][rnn][functional][keras]") {
   const auto fx = test::load_fixture("keras_seq2seq.json");
-  REQUIRE(fx["cases"].size() == 5);
+  REQUIRE(fx["cases"].size() == 6);
   for (const auto& c : fx["cases"]) {
     INFO("case " << c["name"]);
     auto model = model_for(c);
@@ -146,7 +147,8 @@ TEST_CASE("seq2seq: Keras's own model config loads, and ours round-trips", "[lay
         if (l["name"] == name) return l["inbound_nodes"];
       return json();
     };
-    CHECK(inbound(ours["layers"], "decoder") == inbound(keras_layers, "decoder"));
+    if (c["name"] != "gru_positional_states") CHECK(inbound(ours["layers"], "decoder") == inbound(keras_layers, "decoder"));
+    else CHECK(inbound(keras_layers, "decoder")[0]["args"].size() == 2);  // (dec_in, [h]): states loaded from args
     // Keras writes one output of a model given a bare tensor unnested (["head", 0, 0]); minidl always
     // writes the list, which Keras reads too.
     json keras_outputs = c["config"]["output_layers"];
@@ -170,6 +172,31 @@ TEST_CASE("seq2seq: Keras's own model config loads, and ours round-trips", "[lay
     set_case_weights(*keras_model, c);
     check_outputs(*keras_model, c);
   }
+}
+
+TEST_CASE("seq2seq: tf.keras's (Keras 2) nodes list an RNN's states after its sequence", "[layers][rnn][functional]") {
+  // tf.keras's RNN.__call__ appended initial_state to the inputs ([x] + states), so its config holds
+  // one list [[layer, node_index, tensor_index, kwargs], ...] per node.
+  const auto fx = test::load_fixture("keras_seq2seq.json");
+  const json& c = fx["cases"][0];  // LSTM
+  json config = c["config"];
+  for (auto& l : config["layers"]) {
+    json nodes = json::array();
+    for (const auto& n : l["inbound_nodes"]) {
+      json refs = json::array();
+      auto add = [&refs](const json& t) { refs.push_back(t["config"]["keras_history"]); refs.back().push_back(json::object()); };
+      add(n["args"][0]);
+      if (n["kwargs"].contains("initial_state"))
+        for (const auto& t : n["kwargs"]["initial_state"]) add(t);
+      nodes.push_back(refs);
+    }
+    l["inbound_nodes"] = nodes;
+  }
+  INFO(config.dump());
+  auto model = std::dynamic_pointer_cast<Functional>(optim::layer_from_config({{"class_name", "Functional"}, {"config", config}}));
+  REQUIRE(model);
+  set_case_weights(*model, c);
+  check_outputs(*model, c);
 }
 
 TEST_CASE("seq2seq: nodes with several outputs, shapes, masks and summary", "[layers][rnn][functional]") {

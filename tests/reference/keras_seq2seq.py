@@ -10,7 +10,8 @@ Embedding are indices(shape, seed + i, input_dim), zeros included, which mask_ze
 (in model.weights order, named by its Keras path) is pattern(shape_j, seed + 100 + j), as
 keras_layers_extra.py does (pattern.py is the twin of test::pattern). For every model: the outputs,
 then the gradients of loss = sum_k sum(output_k * pattern(output_k.shape, seed + 200 + k)) w.r.t. the
-float inputs and the weights (jax.grad through model.stateless_call), and model.get_config().
+float inputs and the weights (jax.grad through model.stateless_call), and model.get_config(). The
+last case is the GRU one with the states passed positionally (its config is what differs).
 """
 import os
 
@@ -32,10 +33,11 @@ def indices(shape, seed, input_dim):
     return (((i * 7919 + seed * 104729) % 1000) * input_dim // 1000).reshape(shape)
 
 
-def seq2seq(cls, units=4, enc_sequences=False, state_output=False, embedding=False):
+def seq2seq(cls, units=4, enc_sequences=False, state_output=False, embedding=False, positional=False):
     """enc -> states -> dec(initial_state) -> Dense softmax; optionally a state among the outputs, the
     encoder with return_sequences too (its sequence an output unless a state is), and an
-    Embedding(mask_zero) in front of the encoder."""
+    Embedding(mask_zero) in front of the encoder; `positional` passes the states as the second
+    positional argument (`GRU(4)(x, [h])`), which Keras writes in the node's args, not kwargs."""
     keras.utils.clear_session()
     if embedding:
         enc_in = keras.Input((None,), name="enc_tokens")
@@ -46,7 +48,8 @@ def seq2seq(cls, units=4, enc_sequences=False, state_output=False, embedding=Fal
     dec_in = keras.Input((None, 2), name="dec_in")
     enc = RNN[cls](units, return_state=True, return_sequences=enc_sequences, name="encoder")(enc_x)
     states = enc[1:]
-    dec_seq = RNN[cls](units, return_sequences=True, name="decoder")(dec_in, initial_state=states)
+    decoder = RNN[cls](units, return_sequences=True, name="decoder")
+    dec_seq = decoder(dec_in, states) if positional else decoder(dec_in, initial_state=states)
     out = layers.Dense(3, activation="softmax", name="head")(dec_seq)
     outputs = [out, states[0]] if state_output else out
     if enc_sequences and not state_output:
@@ -91,6 +94,7 @@ def main():
         record("lstm_sequences_state_output", seq2seq("LSTM", units=3, enc_sequences=True, state_output=True),
                [(2, 3, 3), (2, 4, 2)], 44000),
         record("gru_embedding_mask", seq2seq("GRU", embedding=True), [(3, 6), (3, 4, 2)], 45000, embedding=True),
+        record("gru_positional_states", seq2seq("GRU", positional=True), [(2, 3, 3), (2, 2, 2)], 46000),
     ]
     write_fixture(OUT, {"cases": cases})
 
