@@ -157,6 +157,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
                          const regularizers::Regularizer& regularizer = {},
                          const constraints::Constraint& constraint = {}, bool trainable = true);
   void set_activity_regularizer(regularizers::Regularizer r) { activity_regularizer_ = std::move(r); }
+  // Keeps the activity-regularization loss of this call (losses()): Keras's sum over the call's outputs
+  // of regularizer(output) / batch. Nothing without an activity regularizer.
+  void record_activity_loss(const std::vector<Tensor>& outputs);
   const regularizers::Regularizer& activity_regularizer() const { return activity_regularizer_; }
   // Builds once for `input_shape`, under the layer's lock (concurrent first calls build once).
   void ensure_built(const Shape& input_shape);

@@ -123,7 +123,7 @@ class RNNBase : public Layer {
   // (empty: zeros, or one (batch, units) tensor per state) and returns its outputs: {output, states...}
   // with return_state=true ([h], LSTM's [h, c]), else {output}. A temporary
   // (`LSTM({.units = 16, .return_state = true}).call_with_state(x)`) moves into the graph as with
-  // operator(). The activity regularizer is not applied on such nodes (with states in or out).
+  // operator(). The activity regularizer applies to every output of the node, states too (Keras).
   std::vector<KerasTensor> call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state = {}) &;
   std::vector<KerasTensor> call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state = {}) &&;
   // The functional node: inputs are the sequence then its initial_state (state_inputs of them).

@@ -57,6 +57,9 @@ std::vector<Masked> RNNBase::call_node(const std::vector<Tensor>& inputs, const 
   std::vector<Masked> out{{std::move(r.output), compute_mask(x, as_mask(mask, x, *this))}};
   if (args_.return_state)
     for (auto& s : r.states) out.push_back({std::move(s), Tensor()});
+  std::vector<Tensor> values;  // Keras regularizes every output of the call, the states too
+  for (const auto& o : out) values.push_back(o.value);
+  record_activity_loss(values);
   return out;
 }
 

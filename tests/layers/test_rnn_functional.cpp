@@ -295,3 +295,23 @@ TEST_CASE("seq2seq: errors name the argument and the value", "[layers][rnn][func
   REQUIRE_THROWS_WITH_ALL(optim::layer_from_config({{"class_name", "Functional"}, {"config", config}}),
                           std::invalid_argument, "node 0 of layer 'enc' has 3 output(s)", "tensor_index=3");
 }
+
+TEST_CASE("seq2seq: the activity regularizer covers every output of a return_state node", "[layers][rnn][functional]") {
+  // Keras's Layer.__call__ adds regularizer(y) / batch for each output in tree.flatten(outputs):
+  // with return_state the states count too (checked with Keras 3: 0.1 * sum over [y, h, c] of sum(t^2) / batch).
+  clear_session();
+  auto x = Input({.shape = Shape{-1, 2}});
+  auto lstm = std::make_shared<LSTM>(LSTMOptions{.units = 2, .activity_regularizer = regularizers::L2{.l2 = 0.1},
+                                                 .return_state = true});
+  const KTs outs = lstm->call_with_state(x);
+  Functional model(x, outs);
+  const Tensor in = test::pattern({3, 4, 2}, 8);
+  const auto y = model.call_outputs({in}, false);
+  REQUIRE(y.size() == 3);
+  double expected = 0.0;
+  for (const Tensor& t : y)
+    for (float v : t.to_vector<float>()) expected += 0.1 * v * v / 3.0;
+  const auto losses = lstm->losses();
+  REQUIRE(losses.size() == 1);
+  CHECK(losses[0].item() == Approx(expected).epsilon(1e-6));
+}
