@@ -74,6 +74,20 @@ def run_json(binary, bench_filter, min_time):
     return json.loads(out)["benchmarks"]
 
 
+def bench_args():
+    """--build (the CMake build folder) and --repeats (PyTorch timings per setting), as every script here takes."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--repeats", type=int, default=20)
+    return ap.parse_args()
+
+
+def median_ms(build, binary):
+    """build/bench/<binary>'s median real time (ms) per benchmark name, over three repetitions."""
+    return {b["run_name"].removesuffix("/real_time"): b["real_time"]
+            for b in run_json(os.path.join(build, "bench", binary), ".", 0.3) if b.get("aggregate_name") == "median"}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")

@@ -10,14 +10,11 @@ forward and forward+backward) and times the same
 calls in PyTorch with 1 and 2 threads, keeping PyTorch's better setting. Prints the markdown table
 for bench/README.md. Run it on an otherwise idle machine.
 """
-import argparse
-import os
-
 import blas_env  # noqa: F401  (before torch: same OpenBLAS kernels as minidl)
 import torch
 import torch.nn.functional as F
 
-from conv_vs_torch import best_ms, best_threads, run_json
+from conv_vs_torch import bench_args, best_ms, best_threads, median_ms
 
 ROWS, WIDTH, VOCAB = 64 * 128, 512, 32000
 
@@ -66,13 +63,8 @@ def torch_ms(case, backward, repeats):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--repeats", type=int, default=20)
-    args = ap.parse_args()
-    ours = {b["run_name"].removesuffix("/real_time"): b["real_time"]
-            for b in run_json(os.path.join(args.build, "bench", "bench_norm_embed"), ".", 0.3)
-            if b.get("aggregate_name") == "median"}
+    args = bench_args()
+    ours = median_ms(args.build, "bench_norm_embed")
     print(f"torch {torch.__version__}; minidl build/bench/bench_norm_embed, medians of 3\n")
     print("| pass | minidl ms | PyTorch ms (threads) | ratio |")
     print("|---|---:|---:|---:|")

@@ -7,14 +7,11 @@ forward+backward channels_last, forward channels_first) and times the same calls
 (channels_last memory format for the NHWC rows) with 1 and with 2 threads, keeping PyTorch's
 better setting. Prints the markdown table for bench/README.md. Run it on an otherwise idle machine.
 """
-import argparse
-import os
-
 import blas_env  # noqa: F401  (before torch: same OpenBLAS kernels as minidl)
 import torch
 import torch.nn.functional as F
 
-from conv_vs_torch import best_ms, best_threads, run_json
+from conv_vs_torch import bench_args, best_ms, best_threads, median_ms
 
 # bench_pool's names -> (pooling function, channels_last?, with backward?)
 ROWS = {
@@ -37,12 +34,8 @@ def torch_ms(pool, channels_last, backward, repeats):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--repeats", type=int, default=20)
-    args = ap.parse_args()
-    ours = {b["run_name"].removesuffix("/real_time"): b["real_time"] for b in run_json(os.path.join(args.build, "bench", "bench_pool"), ".", 0.3)
-            if b.get("aggregate_name") == "median"}
+    args = bench_args()
+    ours = median_ms(args.build, "bench_pool")
     print(f"torch {torch.__version__}; minidl build/bench/bench_pool, medians of 3\n")
     print("| pass, (128, 32, 28, 28) pool 2 stride 2 | minidl ms | PyTorch ms (threads) | ratio |")
     print("|---|---:|---:|---:|")

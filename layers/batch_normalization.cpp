@@ -54,16 +54,19 @@ nlohmann::json BatchNormalization::get_config() const {
 }
 
 Masked BatchNormalization::call_masked(const Tensor& x, const Tensor& mask, bool training) {
-  if (mask.defined() && mask.ndim() != x.ndim() - 1)
+  if (!mask.defined()) return Layer::call_masked(x, mask, training);
+  if (mask.ndim() != x.ndim() - 1)
     throw_invalid_argument(
         "layer '{}' (BatchNormalization): The mask provided should be one dimension less than the inputs. Received: "
         "mask.shape={}, inputs.shape={}",
         name(), shape_str(mask.shape()), shape_str(x.shape()));
-  if (mask.defined() && training && trainable())
-    throw_invalid_argument("layer '{}' (BatchNormalization): a mask in training is not supported by minidl (Keras "
-                           "computes the batch moments over the unmasked positions only)",
-                           name());
-  return Layer::call_masked(x, mask, training);
+  // call_with_mask's as_mask made it x's leading axes, 1/0 in x's dtype: with one axis less, it
+  // covers every axis but the last, as Keras's expand_dims(mask, -1) broadcast to the input.
+  // A frozen layer (trainable=false) runs in inference mode, as in Keras: the mask changes nothing.
+  Tensor y = batch_norm(x, gamma_ ? gamma_->value : Tensor(), beta_ ? beta_->value : Tensor(), moving_mean_->value,
+                        moving_variance_->value, options_.axis, options_.momentum, options_.epsilon,
+                        training && trainable(), mask);
+  return {std::move(y), compute_mask(x, mask)};
 }
 
 }  // namespace minidl::layers

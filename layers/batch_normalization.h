@@ -34,8 +34,9 @@ class BatchNormalization : public Layer {
   void check_input(const Shape& input_shape) const override;
   void build_impl(const Shape& input_shape) override;
   Tensor call(const Tensor& x, bool training) override;
-  // Keras computes training moments over the unmasked positions only; minidl refuses a mask in
-  // training (trainable) and passes it through at inference, where the moving statistics are used.
+  // As Keras: in training the batch moments (and the moving statistics' update) come from the
+  // unmasked positions only, every position is normalised with them; at inference the mask changes
+  // nothing. The mask passes through unchanged.
   Masked call_masked(const Tensor& x, const Tensor& mask, bool training) override;
 
  private:

@@ -21,9 +21,6 @@ RNNBase::RNNBase(std::string class_name, const CommonOptions& common, RNNArgs ar
   if (args_.units <= 0)
     throw_invalid_argument("{}: Received an invalid value for argument `units`, expected a positive integer, got {}.",
                            this->class_name(), args_.units);
-  if (args_.stateful)
-    throw_invalid_argument("layer '{}' ({}): stateful=True is not supported by minidl, received stateful=true", name(),
-                           this->class_name());
   // Keras clamps the rates into [0, 1] rather than refusing them (and its config shows the clamped value).
   args_.dropout = std::clamp(args_.dropout, 0.0, 1.0);
   args_.recurrent_dropout = std::clamp(args_.recurrent_dropout, 0.0, 1.0);
@@ -68,6 +65,26 @@ void RNNBase::build_impl(const Shape& in) {
                                  args_.recurrent_regularizer, args_.recurrent_constraint);
   if (args_.use_bias)
     bias_ = add_weight("bias", bias_shape(), bias_initializer(), args_.bias_regularizer, args_.bias_constraint);
+  // Keras creates the states at build from the static batch size; without one, the first call does.
+  if (args_.stateful && in[0] >= 0)
+    for (std::int64_t i = 0; i < state_count_; ++i) states_.push_back(Tensor::zeros({in[0], args_.units}, dtype()));
+}
+
+void RNNBase::reset_state() {
+  for (Tensor& s : states_) s = Tensor::zeros(s.shape(), s.dtype());
+}
+
+std::vector<Tensor> RNNBase::stateful_initial_state(std::int64_t batch, const std::vector<Tensor>& given) {
+  if (states_.empty())
+    for (std::int64_t i = 0; i < state_count_; ++i) states_.push_back(Tensor::zeros({batch, args_.units}, dtype()));
+  const std::int64_t expected = states_[0].shape()[0];
+  if (batch != expected)
+    throw_invalid_argument(
+        "layer '{}' ({}): If an RNN is stateful, the batch size of the input sequences must be the same as the batch "
+        "size of the initial state. Expected batch size: {}, received batch size: {} (stateful=True fixes the batch "
+        "size; predict and fit need batch_size dividing the number of samples)",
+        name(), class_name(), expected, batch);
+  return given.empty() ? states_ : given;
 }
 
 Tensor RNNBase::gate(const Tensor& t, std::int64_t g) const {
@@ -105,6 +122,7 @@ RNNOutput RNNBase::run(const Tensor& x, bool training, const std::vector<Tensor>
   if (steps == 0)
     throw_invalid_argument("layer '{}' ({}): the input has no timesteps, received shape {}", name(), class_name(),
                            shape_str(x.shape()));
+  const std::vector<Tensor> initial = args_.stateful ? stateful_initial_state(n, initial_state) : initial_state;
   const Tensor& kernel = kernel_->value;
   // Masks are drawn once per call (inputs first, then states, as Keras) and reused at every timestep.
   const std::size_t count = mask_per_gate() ? static_cast<std::size_t>(gates_) : 1;
@@ -132,7 +150,7 @@ RNNOutput RNNBase::run(const Tensor& x, bool training, const std::vector<Tensor>
   if (const Tensor b = input_bias(); b.defined()) xp = xp + b;
   xp = reshape(xp, {n, steps, gates_ * u});
 
-  std::vector<Tensor> states = initial_state;
+  std::vector<Tensor> states = initial;
   if (states.empty())
     for (std::int64_t i = 0; i < state_count_; ++i) states.push_back(Tensor::zeros({n, u}, dtype()));
   const Tensor keep = step_mask(mask);
@@ -151,6 +169,10 @@ RNNOutput RNNBase::run(const Tensor& x, bool training, const std::vector<Tensor>
     states = std::move(next);
     if (args_.return_sequences || s + 1 == steps) outputs.push_back(output);
   }
+  // Keras assigns the final states to its state variables: values, no graph (deep copies, as the
+  // last output may be the first state and is the caller's).
+  if (args_.stateful)
+    for (std::size_t i = 0; i < states.size(); ++i) states_[i] = states[i].deep_copy();
   // With go_backwards the sequence comes out in the order it was processed (reversed), as Keras's.
   return {args_.return_sequences ? stack(outputs, 1) : outputs.back(), states};
 }

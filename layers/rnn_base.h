@@ -16,7 +16,19 @@
 // when return_state=true (the output, then the states), so encoder states can seed a decoder. The
 // states' masks are none (Keras's compute_mask); the masks of initial_state tensors are ignored.
 //
-// Not supported: stateful=true (refused at construction), cuDNN (use_cudnn is not an option). unroll is
+// stateful=true as Keras's: the final states of a call are kept (detached: no graph survives the call,
+// as Keras's assign) and are the initial states of the next call, unless initial_state is given (its
+// final states are kept too); reset_state() zeroes them. The batch size is fixed by the states: from
+// build when its shape has a batch size, else from the first call (Keras refuses to build a stateful
+// RNN without a static batch size; minidl's Sequential builds with an unknown one), and a call with
+// another batch size throws as Keras does. The states are not weights (not in get_weights nor saved).
+// Model's predict, fit and evaluate run the batches in order, so the states carry across batches as
+// Keras documents (shuffle=false is the user's job; nothing resets between epochs: call
+// reset_state() from a callback). Keras 3's jax backend does not carry them through its jitted
+// predict/fit (tests/reference/keras_stateful_rnn.py records that); minidl follows eager Keras.
+// A stateful layer is one sequence of calls: do not call it from several threads at once.
+//
+// Not supported: cuDNN (use_cudnn is not an option). unroll is
 // accepted and changes nothing (Keras's unrolled loop outputs zeros rather than the initial state for
 // masked timesteps at the start of a sequence: the same unless initial_state is given).
 #include "minidl/layers/activation_arg.h"
@@ -43,7 +55,7 @@ namespace minidl::layers {
   bool return_sequences = false; /* the whole sequence (batch, timesteps, units) */   \
   bool return_state = false;     /* then call_with_state gives the states */          \
   bool go_backwards = false;     /* process (and return) the sequence reversed */     \
-  bool stateful = false;         /* refused: not supported by minidl */               \
+  bool stateful = false;         /* keep the final states for the next call */        \
   bool unroll = false;           /* accepted, no effect */                           \
   bool zero_output_for_mask = false /* masked timesteps output zeros, not the previous output */
 
@@ -139,6 +151,12 @@ class RNNBase : public Layer {
   const VariablePtr& bias() const { return bias_; }
   const RNNArgs& args() const { return args_; }
 
+  // stateful=true: the kept states, in Keras's order (empty until the batch size is known), and
+  // Keras's reset_state() (reset_states() is its compatibility alias), which zeroes them.
+  const std::vector<Tensor>& states() const { return states_; }
+  void reset_state();
+  void reset_states() { reset_state(); }
+
   // The dropout masks' generator state, under path(), as Dropout does.
   std::map<std::string, std::string> rng_states() const override;
   void set_rng_states(const std::map<std::string, std::string>& states) override;
@@ -190,9 +208,13 @@ class RNNBase : public Layer {
   void check_initial_state(const Shape& x, const std::vector<Shape>& initial_state) const;
   // A checked mask (as_mask) as (batch, timesteps): Keras reduces a (batch, timesteps, k) one over k.
   Tensor step_mask(const Tensor& mask) const;
+  // stateful=true: checks the batch size (creating zero states for the first one) and returns the
+  // initial states of a call: the given ones, else the kept ones.
+  std::vector<Tensor> stateful_initial_state(std::int64_t batch, const std::vector<Tensor>& given);
 
   std::int64_t gates_, state_count_;
   LayerGenerator generator_;
+  std::vector<Tensor> states_;  // stateful=true only
 };
 
 }  // namespace minidl::layers

@@ -1,8 +1,12 @@
 #include "minidl/layers/upsampling2d.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "minidl/autograd/ops/conv2d.h"
 #include "minidl/autograd/ops/upsampling2d.h"
 #include "minidl/core/error.h"
+#include "minidl/core/kernels/resample.h"
 
 namespace minidl::layers {
 
@@ -10,9 +14,10 @@ UpSampling2D::UpSampling2D(const UpSampling2DOptions& o)
     : Layer("UpSampling2D", common_options(o)), options_(o), channels_last_(is_channels_last(o.data_format, "UpSampling2D")) {
   if (o.size.first < 1 || o.size.second < 1)
     throw_invalid_argument("UpSampling2D: size must be >= 1, received size=({}, {})", o.size.first, o.size.second);
-  if (o.interpolation != "nearest" && o.interpolation != "bilinear")
-    throw_invalid_argument("UpSampling2D: interpolation must be 'nearest' or 'bilinear', received interpolation='{}'",
-                           o.interpolation);
+  // Keras lower-cases the name ("Bilinear" works) and keeps it so in get_config.
+  std::transform(options_.interpolation.begin(), options_.interpolation.end(), options_.interpolation.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  kernels::resize_method(options_.interpolation, "UpSampling2D");
 }
 
 Shape UpSampling2D::compute_output_shape(const Shape& in) const {

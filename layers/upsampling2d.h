@@ -1,5 +1,6 @@
 #pragma once
-// Keras's UpSampling2D: repeats (nearest) or interpolates (bilinear) rows and columns.
+// Keras's UpSampling2D: repeats (nearest) or interpolates (bilinear, bicubic, lanczos3, lanczos5) rows
+// and columns by integer factors.
 #include "minidl/layers/layer.h"
 
 namespace minidl::layers {
@@ -7,7 +8,7 @@ namespace minidl::layers {
 struct UpSampling2DOptions {
   IntPair size = 2;
   std::string data_format = "channels_last";
-  std::string interpolation = "nearest";  // or "bilinear"
+  std::string interpolation = "nearest";  // or "bilinear", "bicubic", "lanczos3", "lanczos5"
   MINIDL_LAYER_COMMON_OPTIONS;
 };
 

@@ -25,6 +25,7 @@
 #include "minidl/layers/normalization.h"
 #include "minidl/layers/pooling2d.h"
 #include "minidl/layers/rescaling.h"
+#include "minidl/layers/resizing.h"
 #include "minidl/layers/reshaping.h"
 #include "minidl/layers/separable_conv2d.h"
 #include "minidl/layers/sequential.h"
@@ -237,6 +238,7 @@ struct Registry {
       {"Activation", activation},
       {"LeakyReLU", leaky_relu},
       {"Rescaling", [](const json& c) { return share(layers::Rescaling::from_config(c)); }},
+      {"Resizing", [](const json& c) { return share(layers::Resizing::from_config(c)); }},
       {"Normalization", [](const json& c) { return share(layers::Normalization::from_config(c)); }},
       {"Functional", functional_from_config},
       {"InputLayer", input_layer},

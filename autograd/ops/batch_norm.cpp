@@ -84,10 +84,32 @@ void for_each_channel_row(const ChannelView& v, F f) {
                });
 }
 
+// Calls f with the per-element weight of Keras's masked moments: 1 everywhere without a mask, else
+// 1 where mask (x's shape minus the last axis, broadcast over it) is nonzero. Two functors rather
+// than one with a branch keep the unmasked loops as they were.
+template <class T, class F>
+void with_weights(const Tensor& mask, std::int64_t last, F f) {
+  if (!mask.defined()) return f([](std::int64_t) { return 1.0; });
+  const T* pw = mask.data<T>();
+  f([pw, last](std::int64_t k) { return pw[k / last] != T(0) ? 1.0 : 0.0; });
+}
+
+void check_mask(const Tensor& mask, const Tensor& x) {
+  if (!mask.defined()) return;
+  std::vector<std::int64_t> expected = x.shape().dims();
+  expected.pop_back();
+  if (x.ndim() < 2 || mask.shape() != Shape(expected))
+    throw_invalid_argument(
+        "batch_norm: mask must have x's shape without its last axis, {}, received mask of shape {} for x of shape {}",
+        x.ndim() < 2 ? std::string("(x needs at least two axes)") : Shape(expected).str(), mask.shape(), x.shape());
+  if (mask.dtype() != x.dtype())
+    throw_invalid_argument("batch_norm: mask must have x's dtype {}, received {}", x.dtype(), mask.dtype());
+}
+
 }  // namespace
 
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& moving_mean, Tensor& moving_var,
-                  std::int64_t axis_in, double momentum, double epsilon, bool training) {
+                  std::int64_t axis_in, double momentum, double epsilon, bool training, const Tensor& mask_in) {
   if (!x.defined() || x.ndim() < 1)
     throw_invalid_argument("batch_norm: x must have at least one axis, received shape {}",
                            x.defined() ? x.shape().str() : std::string("(undefined)"));
@@ -99,6 +121,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
   check_norm_param("batch_norm", "beta", beta, x, per_channel, fits);
   check_norm_param("batch_norm", "moving_mean", moving_mean, x, per_channel, fits, false);
   check_norm_param("batch_norm", "moving_var", moving_var, x, per_channel, fits, false);
+  check_mask(mask_in, x);
   if (!(epsilon >= 0.0))
     throw_invalid_argument("batch_norm: epsilon must be >= 0, received epsilon={}", epsilon);
   if (training && v.count() == 0)
@@ -106,8 +129,13 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
                            x.shape());
 
   const auto C = static_cast<std::size_t>(v.channels);
-  const double m = static_cast<double>(v.count());
-  std::vector<double> mean(C), inv_std(C);
+  // The mask only shapes the batch statistics; at inference it changes nothing.
+  const Tensor mask = training ? mask_in : Tensor();
+  const std::int64_t last = x.shape().dims().back();
+  // denom: what the sums are divided by (the count, or Keras's sum(w) + 1e-7 with a mask).
+  // tail: sum(w * (x - mean)) / denom = mean * (denom - sum(w)) / denom, 0 without a mask; the
+  // variance depends on the mean through it.
+  std::vector<double> mean(C), inv_std(C), denom(C, static_cast<double>(v.count())), tail(C, 0.0);
   Tensor xhat = Tensor::empty(x.shape(), x.dtype());  // (x - mean) / sqrt(var + eps), kept for backward
   Tensor y = Tensor::empty(x.shape(), x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
@@ -117,15 +145,27 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
     T* mv = moving_var.data<T>();
     std::vector<double> var(C);
     if (training) {
-      mean = channel_sums(v, [px](std::int64_t k) { return static_cast<double>(px[k]); });
-      for (auto& e : mean) e /= m;
-      // Two passes: the centred sum of squares does not cancel catastrophically.
-      var = channel_sums(v, [px, &mean, &v](std::int64_t k) {
-        const double d = static_cast<double>(px[k]) - mean[static_cast<std::size_t>((k / v.inner) % v.channels)];
-        return d * d;
+      with_weights<T>(mask, last, [&](auto w) {
+        if (mask.defined()) {
+          const std::vector<double> sum_w = channel_sums(v, w);
+          for (std::size_t c = 0; c < C; ++c) denom[c] = sum_w[c] + 1e-7;  // Keras's backend.epsilon()
+          mean = channel_sums(v, [px, w](std::int64_t k) { return w(k) * static_cast<double>(px[k]); });
+          for (std::size_t c = 0; c < C; ++c) {
+            mean[c] /= denom[c];
+            tail[c] = mean[c] * (denom[c] - sum_w[c]) / denom[c];
+          }
+        } else {
+          mean = channel_sums(v, [px](std::int64_t k) { return static_cast<double>(px[k]); });
+          for (std::size_t c = 0; c < C; ++c) mean[c] /= denom[c];
+        }
+        // Two passes: the centred sum of squares does not cancel catastrophically.
+        var = channel_sums(v, [px, w, &mean, &v](std::int64_t k) {
+          const double d = static_cast<double>(px[k]) - mean[static_cast<std::size_t>((k / v.inner) % v.channels)];
+          return w(k) * d * d;
+        });
       });
       for (std::size_t c = 0; c < C; ++c) {
-        var[c] /= m;
+        var[c] /= denom[c];
         mm[c] = static_cast<T>(static_cast<double>(mm[c]) * momentum + mean[c] * (1.0 - momentum));
         mv[c] = static_cast<T>(static_cast<double>(mv[c]) * momentum + var[c] * (1.0 - momentum));
       }
@@ -149,8 +189,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
 
   return autograd::record(
       "batch_norm", {x, gamma, beta}, y,
-      [xhat = autograd::saved(xhat), gamma_s = autograd::saved(gamma), inv_std, v, m, training](
-          const Tensor& g, const autograd::GradMask& needs) {
+      [xhat = autograd::saved(xhat), gamma_s = autograd::saved(gamma), mask = autograd::saved(mask), inv_std, denom,
+       tail, v, last, training](const Tensor& g, const autograd::GradMask& needs) {
         std::vector<Tensor> grads(3);
         dispatch(g.dtype(), [&](auto tag) {
           using T = decltype(tag);
@@ -163,25 +203,36 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
           if (needs[2]) grads[2] = Tensor::from_vector(sum_g, param_shape).to(g.dtype());
           if (needs[1]) grads[1] = Tensor::from_vector(sum_gh, param_shape).to(g.dtype());
           if (!needs[0]) return;
-          // dL/dxhat = g * gamma. In training mean and var depend on x as well, which subtracts
-          // the projections of dL/dxhat on 1 and on xhat:
-          //   dx = gamma * inv_std * (g - mean(g) - xhat * mean(g * xhat)).
           std::vector<double> scale(inv_std.size());
           const T* pgamma = gamma_s.defined() ? gamma_s.data<T>() : nullptr;
           for (std::size_t c = 0; c < scale.size(); ++c)
             scale[c] = (pgamma ? static_cast<double>(pgamma[c]) : 1.0) * inv_std[c];
           Tensor dx = Tensor::empty(xhat.shape(), g.dtype());
           T* pdx = dx.data<T>();
-          if (training) {
-            for_each_channel_row(v, [&](std::int64_t k, std::size_t c) {
-              pdx[k] = static_cast<T>(scale[c] * (static_cast<double>(pg[k]) - sum_g[c] / m -
-                                                  static_cast<double>(ph[k]) * sum_gh[c] / m));
-            });
-          } else {
+          if (!training) {
             for_each_channel_row(v, [&](std::int64_t k, std::size_t c) {
               pdx[k] = static_cast<T>(scale[c] * static_cast<double>(pg[k]));
             });
+            grads[0] = dx;
+            return;
           }
+          // dL/dxhat = g * gamma; every position is normalised with the batch statistics, which
+          // depend on the weighted positions (w = 1 without a mask) through mean and var:
+          //   dx = gamma * inv_std * (g - w * (sum(g) - inv_std * sum(g * xhat) * tail) / denom
+          //                             - w * xhat * sum(g * xhat) / denom).
+          // Without a mask (tail 0, denom the count) it is the familiar
+          //   gamma * inv_std * (g - mean(g) - xhat * mean(g * xhat)).
+          std::vector<double> a(scale.size()), b(scale.size());
+          for (std::size_t c = 0; c < scale.size(); ++c) {
+            a[c] = (sum_g[c] - inv_std[c] * sum_gh[c] * tail[c]) / denom[c];
+            b[c] = sum_gh[c] / denom[c];
+          }
+          with_weights<T>(mask, last, [&](auto w) {
+            for_each_channel_row(v, [&](std::int64_t k, std::size_t c) {
+              const double wk = w(k);
+              pdx[k] = static_cast<T>(scale[c] * (static_cast<double>(pg[k]) - wk * (a[c] + static_cast<double>(ph[k]) * b[c])));
+            });
+          });
           grads[0] = dx;
         });
         return grads;

@@ -10,6 +10,7 @@
 #include "minidl/core/error.h"
 #include "minidl/core/io/file_util.h"
 #include "minidl/core/io/jpeg.h"
+#include "minidl/core/io/pil_resample.h"
 
 // stb is compiled here only, with internal linkage, so a program that also uses stb links cleanly.
 #pragma GCC diagnostic push
@@ -223,8 +224,9 @@ Tensor img_to_array(const Image& image_in, const LoadImgOptions& o) {
     const int th = (*o.target_size)[0], tw = (*o.target_size)[1];
     if (th < 1 || tw < 1)
       throw_invalid_argument("load_img: target_size must be two positive sizes (height, width), received ({}, {})", th, tw);
-    if (o.interpolation != "nearest")
-      throw_invalid_argument("load_img: Invalid interpolation method {} specified. minidl supports nearest",
+    if (o.interpolation != "nearest" && !is_pil_filter(o.interpolation))
+      throw_invalid_argument("load_img: Invalid interpolation method {} specified. Supported methods are nearest, "
+                             "bilinear, bicubic, hamming, box, lanczos",
                              o.interpolation);
     if (th != image.height || tw != image.width) {
       std::array<int, 4> box{0, 0, image.width, image.height};
@@ -234,7 +236,8 @@ Tensor img_to_array(const Image& image_in, const LoadImgOptions& o) {
         box = {(image.width - crop_w) / 2, (image.height - crop_h) / 2, 0, 0};
         box[2] = box[0] + crop_w, box[3] = box[1] + crop_h;
       }
-      image = resize_nearest(image, tw, th, box);
+      image = o.interpolation == "nearest" ? resize_nearest(image, tw, th, box)
+                                           : pil_resample(image, tw, th, box, o.interpolation);
     }
   }
   const std::size_t hw = static_cast<std::size_t>(image.width) * image.height, c = image.channels;

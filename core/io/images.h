@@ -45,7 +45,7 @@ Image array_to_img(const Tensor& x, const SaveImgOptions& options = {});
 struct LoadImgOptions {
   std::string color_mode = "rgb";  // "grayscale", "rgb" or "rgba", converted as PIL does
   std::optional<std::array<int, 2>> target_size{};  // (height, width)
-  std::string interpolation = "nearest";  // PIL's nearest neighbour, the only one supported
+  std::string interpolation = "nearest";  // PIL's filters: nearest, bilinear, bicubic, lanczos, box, hamming
   bool keep_aspect_ratio = false;  // crop the centre to the target's aspect ratio before resizing
   std::string data_format = "channels_last";  // of the returned tensor
 };

@@ -48,6 +48,7 @@ void col2im(const T* cols, std::int64_t count, const ConvGeometry& g, T* images)
   // images than threads it owns bands of channels instead (disjoint writes either way).
   const bool split_channels = count < get_num_threads() && c >= 64;
   const std::int64_t parts = split_channels ? count * get_num_threads() : count;
+  const bool contiguous_taps = !split_channels && g.dilation_w == 1 && c == g.image_channels;
   parallel_for(0, parts, 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t p = begin; p < end; ++p) {
       std::int64_t n = p, c0 = 0, c1 = c;
@@ -71,6 +72,13 @@ void col2im(const T* cols, std::int64_t count, const ConvGeometry& g, T* images)
           for (std::int64_t my = my0; my < my1; ++my) {
             T* dst_row = image + ((y0 + my * g.dilation_h) * g.image_w) * g.image_channels;
             const T* src = row + (my * g.kernel_w) * c;
+            if (contiguous_taps) {  // one run: few channels (a 1- or 3-channel image) add as one loop
+              T* dst = dst_row + (x0 + mx0) * c;
+              const T* s = src + mx0 * c;
+              const std::int64_t run = (mx1 - mx0) * c;
+              for (std::int64_t k = 0; k < run; ++k) dst[k] += s[k];
+              continue;
+            }
             for (std::int64_t mx = mx0; mx < mx1; ++mx) {
               T* dst = dst_row + (x0 + mx * g.dilation_w) * g.image_channels;
               const T* s = src + mx * c;

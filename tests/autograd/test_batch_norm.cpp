@@ -79,6 +79,61 @@ TEST_CASE("batch_norm gradchecks through the batch statistics", "[batch_norm][gr
   }
 }
 
+TEST_CASE("batch_norm with a mask gradchecks through the masked batch statistics", "[batch_norm][gradcheck][masking]") {
+  // Keras's masked moments: weights = mask over every axis but the last. Rows fully masked, an
+  // all-masked batch (mean 0, var 0: the tail term of d var / d mean matters there), every axis.
+  struct Config {
+    Shape shape;
+    std::int64_t axis;
+    std::vector<double> mask;
+    bool scale, center;
+  };
+  const std::vector<Config> configs = {
+      {{3, 4, 2}, -1, {1, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 0}, true, true},
+      {{3, 4, 2}, -1, {1, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 0}, false, true},
+      {{3, 4, 2}, -1, {1, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 0}, true, false},
+      {{2, 3, 2, 3}, -1, {1, 0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0}, true, true},
+      {{2, 3, 4}, 1, {1, 0, 1, 1, 1, 0}, true, true},
+      {{2, 3, 2, 4}, 1, {1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 1, 1}, true, true},
+      {{2, 3, 2}, -1, {0, 0, 0, 0, 0, 0}, true, true},
+  };
+  std::uint64_t seed = 170;
+  for (const auto& cfg : configs) {
+    const std::int64_t channels = cfg.shape[cfg.axis];
+    Tensor x = test::random_leaf(cfg.shape, ++seed, -2.0, 2.0);
+    Tensor gamma = cfg.scale ? test::random_leaf({channels}, ++seed, 0.5, 1.5) : Tensor();
+    Tensor beta = cfg.center ? test::random_leaf({channels}, ++seed) : Tensor();
+    std::vector<std::int64_t> mdims = cfg.shape.dims();
+    mdims.pop_back();
+    const Tensor mask = Tensor::from_vector(cfg.mask, Shape(mdims));
+    const Tensor mm0 = Tensor::rand({channels}, DType::Float64), mv0 = Tensor::rand({channels}, DType::Float64) + 0.5;
+    const auto label = fmt::format("masked batch_norm x{} axis {} scale {} center {}", cfg.shape, cfg.axis, cfg.scale,
+                                   cfg.center);
+    auto f = [cfg, mm0, mv0, mask](const std::vector<Tensor>& in) {
+      Tensor mm = mm0.deep_copy(), mv = mv0.deep_copy();
+      return batch_norm(in[0], in[1], in[2], mm, mv, cfg.axis, 0.9, 1e-3, true, mask);
+    };
+    REQUIRE_GRADCHECK(label, f, std::vector<Tensor>{x, gamma, beta});
+  }
+}
+
+TEST_CASE("batch_norm with a mask: moments by hand", "[batch_norm][masking]") {
+  // One channel, x [0, 4, 100], the 100 masked: sum(w) = 2, mean = 4 / (2 + 1e-7),
+  // var = ((0 - mean)^2 + (4 - mean)^2) / (2 + 1e-7); all three positions normalised with them.
+  Tensor x = Tensor::from_vector(std::vector<double>{0.0, 4.0, 100.0}, {3, 1});
+  const Tensor mask = Tensor::from_vector(std::vector<double>{1.0, 1.0, 0.0}, {3});
+  Tensor mm = Tensor::zeros({1}, DType::Float64), mv = Tensor::ones({1}, DType::Float64);
+  const Tensor y = batch_norm(x, Tensor(), Tensor(), mm, mv, -1, 0.5, 0.0, true, mask);
+  const double d = 2.0 + 1e-7, mean = 4.0 / d, var = (mean * mean + (4.0 - mean) * (4.0 - mean)) / d;
+  CHECK(mm.item() == Approx(0.5 * mean).epsilon(1e-15));
+  CHECK(mv.item() == Approx(0.5 + 0.5 * var).epsilon(1e-15));
+  CHECK(y.value_at({2, 0}) == Approx((100.0 - mean) / std::sqrt(var)).epsilon(1e-14));
+  // At inference the mask changes nothing.
+  Tensor mm2 = mm.deep_copy(), mv2 = mv.deep_copy();
+  REQUIRE_CLOSE(batch_norm(x, Tensor(), Tensor(), mm, mv, -1, 0.5, 1e-3, false, mask),
+                batch_norm(x, Tensor(), Tensor(), mm2, mv2, -1, 0.5, 1e-3, false), 0.0, 1e-12);
+}
+
 TEST_CASE("batch_norm rejects bad arguments", "[batch_norm][errors]") {
   Tensor x = Tensor::zeros({2, 3, 4});
   Tensor mm = Tensor::zeros({4}), mv = Tensor::ones({4});
@@ -96,6 +151,11 @@ TEST_CASE("batch_norm rejects bad arguments", "[batch_norm][errors]") {
   REQUIRE_THROWS_WITH_ALL(batch_norm(x, Tensor(), Tensor(), mm, mv, 3), std::out_of_range, "batch_norm axis");
   REQUIRE_THROWS_WITH_ALL(batch_norm(x, Tensor(), Tensor(), mm, mv, -1, 0.99, -1e-3), std::invalid_argument,
                           "epsilon", "-0.001");
+  REQUIRE_THROWS_WITH_ALL(batch_norm(x, Tensor(), Tensor(), mm, mv, -1, 0.99, 1e-3, true, Tensor::ones({2, 4})),
+                          std::invalid_argument, "batch_norm: mask", "(2, 3)", "(2, 4)");
+  REQUIRE_THROWS_WITH_ALL(batch_norm(x, Tensor(), Tensor(), mm, mv, -1, 0.99, 1e-3, true,
+                                     Tensor::ones({2, 3}, DType::Float64)),
+                          std::invalid_argument, "mask", "float32", "float64");
   Tensor empty = Tensor::zeros({0, 4}), mm2 = Tensor::zeros({4});
   REQUIRE_THROWS_WITH_ALL(batch_norm(empty, Tensor(), Tensor(), mm2, mv, -1, 0.99, 1e-3, true), std::invalid_argument,
                           "at least one element", "(0, 4)");

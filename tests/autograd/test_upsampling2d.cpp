@@ -57,8 +57,8 @@ TEST_CASE("upsampling2d rejects bad arguments", "[upsampling2d][errors]") {
   REQUIRE_THROWS_WITH_ALL(upsampling2d(x, {0, 2}), std::invalid_argument, "upsampling2d", "size", "(0, 2)");
   REQUIRE_THROWS_WITH_ALL(upsampling2d(x, {2, 2}, "channels_middle"), std::invalid_argument, "data_format",
                           "'channels_middle'");
-  REQUIRE_THROWS_WITH_ALL(upsampling2d(x, {2, 2}, "channels_last", "bicubic"), std::invalid_argument,
-                          "interpolation", "'bicubic'", "'nearest' or 'bilinear'");
+  REQUIRE_THROWS_WITH_ALL(upsampling2d(x, {2, 2}, "channels_last", "area"), std::invalid_argument,
+                          "interpolation", "'area'", "'bilinear', 'nearest', 'lanczos3', 'lanczos5', 'bicubic'");
   REQUIRE_THROWS_WITH_ALL(upsampling2d(Tensor::zeros({2, 2}), {2, 2}), std::invalid_argument, "upsampling2d", "4-D",
                           "(2, 2)");
 }

@@ -279,8 +279,6 @@ TEST_CASE("SimpleRNN, LSTM and GRU refuse what Keras refuses, and what minidl la
                           "expected a positive integer, got 0");
   REQUIRE_THROWS_WITH_ALL(LSTM({.units = -2}), std::invalid_argument, "LSTM", "`units`", "got -2");
   REQUIRE_THROWS_WITH_ALL(GRU({.units = 0}), std::invalid_argument, "GRU", "`units`", "got 0");
-  REQUIRE_THROWS_WITH_ALL(LSTM({.units = 2, .stateful = true}), std::invalid_argument, "stateful=True",
-                          "not supported");
   LSTM lstm({.units = 2, .name = "l"});
   REQUIRE_THROWS_WITH_ALL(lstm(Tensor::zeros({2, 3})), std::invalid_argument, "layer 'l' (LSTM)", "expected ndim=3",
                           "found ndim=2", "(2, 3)");

@@ -214,9 +214,14 @@ std::vector<Mistake> op_mistakes() {
        {"avg_pool2d", "data_format='NCHW'"}},
       {"upsampling2d with a zero size", [] { upsampling2d(zeros({1, 2, 2, 1}), {0, 2}); }, kInvalid,
        {"upsampling2d", "size=(0, 2)"}},
-      {"upsampling2d with interpolation 'bicubic'",
-       [] { upsampling2d(zeros({1, 2, 2, 1}), {2, 2}, "channels_last", "bicubic"); }, kInvalid,
-       {"upsampling2d", "interpolation='bicubic'"}},
+      {"upsampling2d with interpolation 'area' (Keras's JAX backend has no area resize)",
+       [] { upsampling2d(zeros({1, 2, 2, 1}), {2, 2}, "channels_last", "area"); }, kInvalid,
+       {"upsampling2d", "interpolation='area'"}},
+      {"resize with both crop_to_aspect_ratio and pad_to_aspect_ratio",
+       [] { resize(zeros({1, 4, 6, 1}), {2, 2}, {.crop_to_aspect_ratio = true, .pad_to_aspect_ratio = true}); },
+       kInvalid, {"resize", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "both true"}},
+      {"Resizing layer to a zero height", [] { layers::Resizing({.height = 0, .width = 8}); }, kInvalid,
+       {"Resizing", "height=0"}},
       {"dropout with rate 1",
        [] {
          Generator gen(1);

@@ -109,13 +109,32 @@ def load_cases():
     return cases
 
 
+def resampled_cases():
+    """load_img with PIL's filters (bilinear ... lanczos) on the PNGs and one JPEG, every color_mode."""
+    cases = []
+    files = [f"{name}.png" for name in source_images()] + ["rgb444.jpg"]
+    for file in files:
+        path = os.path.join(IMAGES, file)
+        for color_mode in ("grayscale", "rgb", "rgba"):
+            for interpolation in ("bilinear", "bicubic", "hamming", "box", "lanczos"):
+                for target_size, keep in (((4, 5), False), ((11, 7), False), ((3, 8), True), ((2, 3), False)):
+                    arr = keras.utils.img_to_array(keras.utils.load_img(
+                        path, color_mode=color_mode, target_size=target_size, interpolation=interpolation,
+                        keep_aspect_ratio=keep))
+                    cases.append({"file": f"images/{file}", "color_mode": color_mode, "interpolation": interpolation,
+                                  "target_size": list(target_size), "keep_aspect_ratio": keep,
+                                  "shape": list(arr.shape), "pixels": arr.astype(int).reshape(-1).tolist()})
+    return cases
+
+
 def main():
     assert keras.backend.backend() == "jax", "run with KERAS_BACKEND=jax"
     fixture = {"keras": keras.__version__, "pillow": Image.__version__,
-               "array_to_img": array_cases(), "load_img": load_cases()}
+               "array_to_img": array_cases(), "load_img": load_cases(), "load_img_resampled": resampled_cases()}
     with open(os.path.join(FIXTURES, "keras_images.json"), "w") as f:
         json.dump(fixture, f, separators=(",", ":"))
-    print(len(fixture["array_to_img"]), "array cases,", len(fixture["load_img"]), "load cases")
+    print(len(fixture["array_to_img"]), "array cases,", len(fixture["load_img"]), "load cases,",
+          len(fixture["load_img_resampled"]), "resampled load cases")
 
 
 if __name__ == "__main__":
