@@ -90,17 +90,18 @@ Functional::Functional(std::vector<KerasTensor> inputs, std::vector<KerasTensor>
   // The graph as positions in nodes_, so a call looks nothing up.
   std::unordered_map<const Node*, std::size_t> position;
   for (std::size_t i = 0; i < nodes_.size(); ++i) position[nodes_[i].get()] = i;
+  auto slot = [&](const KerasTensor& t) { return Slot{position.at(t.node().get()), t.index()}; };
   for (const auto& t : inputs_) input_positions_.push_back(position.at(t.node().get()));
-  for (const auto& t : outputs_) output_positions_.push_back(position.at(t.node().get()));
+  for (const auto& t : outputs_) output_positions_.push_back(slot(t));
   arg_positions_.resize(nodes_.size());
   last_use_.assign(nodes_.size(), nodes_.size());  // the outputs (and unused inputs) live to the end
   for (std::size_t i = 0; i < nodes_.size(); ++i)
     for (const auto& in : nodes_[i]->inputs) {
-      const std::size_t p = position.at(in.node().get());
-      arg_positions_[i].push_back(p);
-      last_use_[p] = last_use_[p] == nodes_.size() ? i : std::max(last_use_[p], i);
+      const Slot a = slot(in);
+      arg_positions_[i].push_back(a);
+      last_use_[a.node] = last_use_[a.node] == nodes_.size() ? i : std::max(last_use_[a.node], i);
     }
-  for (std::size_t p : output_positions_) last_use_[p] = nodes_.size();  // an output another node reads too
+  for (const Slot& o : output_positions_) last_use_[o.node] = nodes_.size();  // an output another node reads too
 
   std::set<const Layer*> seen;
   for (const auto& n : nodes_)
@@ -172,27 +173,30 @@ std::vector<Masked> Functional::call_outputs_masked(const std::vector<Tensor>& i
   if (!masks.empty() && masks.size() != inputs.size())
     throw_invalid_argument("model '{}': received {} input tensors but {} masks; give one mask per input (or none)",
                            name(), inputs.size(), masks.size());
-  std::vector<Masked> values(nodes_.size());
+  std::vector<std::vector<Masked>> values(nodes_.size());  // per node: its outputs
   for (std::size_t i = 0; i < inputs_.size(); ++i) {  // an InputLayer checks and casts its tensor
     const Tensor x = adjusted[i] == shapes[i] ? inputs[i] : inputs[i].reshape(adjusted[i]);
     const Layer& input_layer = *inputs_[i].node()->layer;
     Tensor value = (*inputs_[i].node()->layer)(x, training);
-    values[input_positions_[i]] = {value, masks.empty() ? Tensor() : as_mask(masks[i], value, input_layer)};
+    values[input_positions_[i]] = {{value, masks.empty() ? Tensor() : as_mask(masks[i], value, input_layer)}};
   }
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     if (arg_positions_[i].empty()) continue;
     std::vector<Tensor> args, arg_masks;
-    for (std::size_t p : arg_positions_[i]) {
-      args.push_back(values[p].value);
-      arg_masks.push_back(values[p].mask);
+    for (const Slot& a : arg_positions_[i]) {
+      args.push_back(values[a.node][a.output].value);
+      arg_masks.push_back(values[a.node][a.output].mask);
     }
-    values[i] = nodes_[i]->layer->call_inputs_with_masks(args, arg_masks, training);
+    const Node& node = *nodes_[i];
+    values[i] = node.output_count() == 1 && node.state_inputs == 0
+                    ? std::vector<Masked>{node.layer->call_inputs_with_masks(args, arg_masks, training)}
+                    : node.layer->call_node(args, arg_masks, node.state_inputs, training);
     // Drop what no later node reads, so inference does not hold every activation at once.
-    for (std::size_t p : arg_positions_[i])
-      if (last_use_[p] == i) values[p] = Masked();
+    for (const Slot& a : arg_positions_[i])
+      if (last_use_[a.node] == i) values[a.node].clear();
   }
   std::vector<Masked> out;
-  for (std::size_t p : output_positions_) out.push_back(values[p]);
+  for (const Slot& o : output_positions_) out.push_back(values[o.node][o.output]);
   return out;
 }
 
@@ -203,24 +207,25 @@ Shape Functional::compute_output_shape_for(const std::vector<Shape>& input_shape
 
 std::vector<Shape> Functional::compute_output_shapes_for(const std::vector<Shape>& input_shapes) const {
   const auto adjusted = check_input_shapes(input_shapes);
-  std::unordered_map<const Node*, Shape> shapes;
-  for (std::size_t i = 0; i < inputs_.size(); ++i) shapes[inputs_[i].node().get()] = adjusted[i];
+  std::unordered_map<const Node*, std::vector<Shape>> shapes;  // per node: its outputs
+  for (std::size_t i = 0; i < inputs_.size(); ++i) shapes[inputs_[i].node().get()] = {adjusted[i]};
   for (const auto& n : nodes_) {
     if (n->inputs.empty()) continue;
     std::vector<Shape> args;
-    for (const auto& in : n->inputs) args.push_back(shapes.at(in.node().get()));
-    shapes[n.get()] = n->layer->compute_output_shape_for(args);
+    for (const auto& in : n->inputs) args.push_back(shapes.at(in.node().get()).at(in.index()));
+    shapes[n.get()] = n->layer->node_output_shapes(args, n->state_inputs);
   }
   std::vector<Shape> out;
-  for (const auto& t : outputs_) out.push_back(shapes.at(t.node().get()));
+  for (const auto& t : outputs_) out.push_back(shapes.at(t.node().get()).at(t.index()));
   return out;
 }
 
 Shape Functional::compute_output_shape(const Shape& input_shape) const { return compute_output_shape_for({input_shape}); }
 
 Shape Functional::build_for_inputs(const std::vector<Shape>& input_shapes) {
-  // Every layer was built when the graph was recorded: this checks the shapes. A node holds one
-  // output, so another graph cannot call a multi-output model.
+  // Every layer was built when the graph was recorded: this checks the shapes. Nodes may have
+  // several outputs (RNN states), but a multi-output model as a node of another graph is not
+  // supported (its call_node would be call_outputs_masked: not done yet).
   require_single_output("calling it inside another graph");
   return compute_output_shape_for(input_shapes);
 }
@@ -237,7 +242,7 @@ std::size_t Functional::node_index(const Node* node) const {
 nlohmann::json Functional::get_config() const {
   using nlohmann::json;
   auto history = [&](const KerasTensor& t) {
-    return json::array({t.node()->layer->name(), node_index(t.node().get()), 0});
+    return json::array({t.node()->layer->name(), node_index(t.node().get()), t.index()});
   };
   auto tensor_config = [&](const KerasTensor& t) {
     return json{{"class_name", "__keras_tensor__"},
@@ -250,13 +255,16 @@ nlohmann::json Functional::get_config() const {
     json inbound = json::array();
     for (const auto& n : nodes_) {
       if (n->layer != l || n->inputs.empty()) continue;
-      json arg;
-      if (n->inputs.size() == 1) arg = tensor_config(n->inputs[0]);
-      else {
-        arg = json::array();
-        for (const auto& in : n->inputs) arg.push_back(tensor_config(in));
+      // The positional tensors (one, or a merge's list) in args; an RNN's initial_state in kwargs.
+      const std::size_t positional = n->inputs.size() - n->state_inputs;
+      json arg = json::array(), kwargs = json::object();
+      for (std::size_t i = 0; i < positional; ++i) arg.push_back(tensor_config(n->inputs[i]));
+      if (positional == 1) arg = arg[0];
+      if (n->state_inputs > 0) {
+        kwargs["initial_state"] = json::array();
+        for (std::size_t i = positional; i < n->inputs.size(); ++i) kwargs["initial_state"].push_back(tensor_config(n->inputs[i]));
       }
-      inbound.push_back({{"args", json::array({arg})}, {"kwargs", json::object()}});
+      inbound.push_back({{"args", json::array({arg})}, {"kwargs", kwargs}});
     }
     // As Keras 3 writes them (it refuses module "keras" for a Functional).
     const bool functional = l->class_name() == "Functional";
@@ -290,10 +298,12 @@ SummaryTable Functional::summary_table() const {
     std::string shape = "?", connected;
     for (const auto& n : nodes_) {
       if (n->layer != l) continue;
-      shape = shape_str(n->output_shape);
+      shape.clear();  // Keras lists a node's several outputs: [(None, 16), (None, 16)]
+      for (const auto& o : n->output_shapes) shape += (shape.empty() ? "" : ", ") + shape_str(o);
+      if (n->output_count() > 1) shape = "[" + shape + "]";
       for (const auto& in : n->inputs)
-        connected += fmt::format("{}{}[{}][0]", connected.empty() ? "" : ", ", in.node()->layer->name(),
-                                 node_index(in.node().get()));
+        connected += fmt::format("{}{}[{}][{}]", connected.empty() ? "" : ", ", in.node()->layer->name(),
+                                 node_index(in.node().get()), in.index());
     }
     std::vector<std::string> row{fmt::format("{} ({})", l->name(), l->class_name()), shape, param_count_cell(*l)};
     if (!chain) row.push_back(connected.empty() ? "-" : connected);

@@ -15,6 +15,11 @@
 // call_outputs() returns all of them in that order; optim::Model trains such a model with one loss
 // per output. A multi-output model returns no single Tensor: calling it as a layer (call_inputs,
 // operator(), another graph) throws and points to call_outputs().
+//
+// Nodes may have several outputs and take initial_state tensors: Keras's seq2seq,
+//   auto enc = layers::LSTM({.units = 16, .return_state = true}).call_with_state(enc_in);  // {out, h, c}
+//   auto dec = layers::LSTM({.units = 16, .return_sequences = true}).call_with_state(dec_in, {enc[1], enc[2]})[0];
+// each output goes to the nodes that read it; a state may be a model output too.
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,9 +87,13 @@ class Functional : public Container {
   std::vector<KerasTensor> inputs_;
   std::vector<KerasTensor> outputs_;
   std::vector<std::shared_ptr<const Node>> nodes_;  // every node the outputs depend on, by id
-  std::vector<std::vector<std::size_t>> arg_positions_;  // per node: where its inputs are in nodes_
-  std::vector<std::size_t> input_positions_;              // per model input: its node in nodes_
-  std::vector<std::size_t> output_positions_;
+  // A tensor of the graph: its node's position in nodes_ and its index among the node's outputs.
+  struct Slot {
+    std::size_t node = 0, output = 0;
+  };
+  std::vector<std::vector<Slot>> arg_positions_;  // per node: where its inputs are
+  std::vector<std::size_t> input_positions_;       // per model input: its node in nodes_
+  std::vector<Slot> output_positions_;
   std::vector<std::size_t> last_use_;  // per node: the last node reading it (nodes_.size(): kept)
 };
 

@@ -62,7 +62,7 @@ Shape adjust_input_rank(const Shape& reference, const Shape& shape) {
 KerasTensor Input(const InputOptions& options) {
   auto layer = std::make_shared<InputLayer>(options);
   auto node = std::make_shared<Node>();
-  node->output_shape = layer->batch_shape();
+  node->output_shapes = {layer->batch_shape()};
   node->output_dtype = layer->dtype();
   node->id = next_node_id();
   node->layer = std::move(layer);

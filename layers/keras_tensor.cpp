@@ -17,22 +17,27 @@ void require_defined(const KerasTensor& t, const Layer& layer) {
                            layer.name(), layer.class_name());
 }
 
-KerasTensor record_node(std::shared_ptr<Layer> layer, const std::vector<KerasTensor>& inputs) {
+}  // namespace
+
+std::vector<KerasTensor> record_node(std::shared_ptr<Layer> layer, const std::vector<KerasTensor>& inputs,
+                                     std::size_t state_inputs) {
   std::vector<Shape> shapes;
   for (const auto& t : inputs) {
     require_defined(t, *layer);
     shapes.push_back(t.shape());
   }
   auto node = std::make_shared<Node>();
-  node->output_shape = layer->build_for_inputs(shapes);
+  node->output_shapes = layer->build_node(shapes, state_inputs);
   node->output_dtype = layer->dtype();
   node->inputs = inputs;
+  node->state_inputs = state_inputs;
   node->id = next_node_id();
   node->layer = std::move(layer);
-  return KerasTensor(std::move(node));
+  std::shared_ptr<const Node> shared = std::move(node);
+  std::vector<KerasTensor> out;
+  for (std::size_t i = 0; i < shared->output_count(); ++i) out.emplace_back(shared, i);
+  return out;
 }
-
-}  // namespace
 
 std::uint64_t next_node_id() {
   static std::atomic<std::uint64_t> counter{0};
@@ -41,7 +46,7 @@ std::uint64_t next_node_id() {
 
 const Shape& KerasTensor::shape() const {
   if (!node_) throw_invalid_argument("KerasTensor::shape: the tensor is empty; make inputs with layers::Input");
-  return node_->output_shape;
+  return node_->output_shapes.at(index_);
 }
 
 DType KerasTensor::dtype() const {
@@ -52,20 +57,41 @@ DType KerasTensor::dtype() const {
 KerasTensor Layer::operator()(const KerasTensor& x) & { return (*this)(std::vector<KerasTensor>{x}); }
 KerasTensor Layer::operator()(const KerasTensor& x) && { return std::move(*this)(std::vector<KerasTensor>{x}); }
 
-KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) & {
+std::shared_ptr<Layer> Layer::shared_for_graph() & {
   auto self = weak_from_this().lock();
   if (!self)
     throw_invalid_argument(
         "layer '{}' ({}) was called on a KerasTensor but is not held by a std::shared_ptr, so the functional graph "
         "cannot keep it: create it with std::make_shared (or call a temporary: {}({{...}})(x))",
         name_, class_name_, class_name_);
-  return record_node(std::move(self), inputs);
+  return self;
+}
+
+std::shared_ptr<Layer> Layer::shared_for_graph() && {
+  auto self = weak_from_this().lock();
+  return self ? self : std::move(*this).moved_to_shared();
+}
+
+namespace {
+// operator() gives one KerasTensor: a call with several outputs has to go through call_with_state.
+KerasTensor only_output(std::vector<KerasTensor> outputs) {
+  if (outputs.size() != 1) {
+    const Layer& layer = *outputs[0].node()->layer;
+    throw_invalid_argument(
+        "layer '{}' ({}) returns {} tensors (the output and the states: return_state=True), which a call giving one "
+        "KerasTensor cannot hold; use call_with_state(x, initial_state), which returns them all",
+        layer.name(), layer.class_name(), outputs.size());
+  }
+  return std::move(outputs[0]);
+}
+}  // namespace
+
+KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) & {
+  return only_output(record_node(shared_for_graph(), inputs));
 }
 
 KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) && {
-  auto self = weak_from_this().lock();
-  if (!self) self = std::move(*this).moved_to_shared();
-  return record_node(std::move(self), inputs);
+  return only_output(record_node(std::move(*this).shared_for_graph(), inputs));
 }
 
 std::shared_ptr<Layer> Layer::moved_to_shared() && {
@@ -99,6 +125,30 @@ Shape Layer::build_for_inputs(const std::vector<Shape>& input_shapes) {
     if (!built_) build(input_shapes[0]);
   }
   return compute_output_shape_for(input_shapes);
+}
+
+namespace {
+void refuse_state_inputs(const Layer& layer, std::size_t state_inputs) {
+  if (state_inputs != 0)
+    throw_invalid_argument("layer '{}' ({}) takes no initial_state, received {} initial_state tensor(s)", layer.name(),
+                           layer.class_name(), state_inputs);
+}
+}  // namespace
+
+std::vector<Shape> Layer::build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) {
+  refuse_state_inputs(*this, state_inputs);
+  return {build_for_inputs(input_shapes)};
+}
+
+std::vector<Shape> Layer::node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const {
+  refuse_state_inputs(*this, state_inputs);
+  return {compute_output_shape_for(input_shapes)};
+}
+
+std::vector<Masked> Layer::call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                     std::size_t state_inputs, bool training) {
+  refuse_state_inputs(*this, state_inputs);
+  return {call_inputs_with_masks(inputs, masks, training)};
 }
 
 Tensor Layer::call_inputs(const std::vector<Tensor>& inputs, bool training) {

@@ -144,15 +144,22 @@ Masked Layer::call_with_mask(const Tensor& input, const Tensor& input_mask, bool
     if (!built_) build(x.shape());
   }
   auto [y, out_mask] = call_masked(x, as_mask(input_mask, x, *this), training);
+  record_activity_loss({y});
+  return {std::move(y), std::move(out_mask)};
+}
+
+void Layer::record_activity_loss(const std::vector<Tensor>& outputs) {
   // Concurrent inference calls (predict from several threads) share the layer: only a layer with an
   // activity regularizer records anything, under a lock.
-  if (activity_regularizer_) {
+  if (!activity_regularizer_) return;
+  Tensor total;
+  for (const Tensor& y : outputs) {
     const double batch = y.ndim() > 0 ? static_cast<double>(y.shape()[0]) : 1.0;
     Tensor loss = activity_regularizer_(y) / (batch > 0 ? batch : 1.0);
-    std::lock_guard<std::mutex> lock(*state_mutex_);
-    activity_loss_ = std::move(loss);
+    total = total.defined() ? total + loss : loss;
   }
-  return {std::move(y), std::move(out_mask)};
+  std::lock_guard<std::mutex> lock(*state_mutex_);
+  activity_loss_ = std::move(total);
 }
 
 VariablePtr Layer::add_weight(const std::string& name, const Shape& shape, const initializers::Initializer& initializer,

@@ -86,6 +86,20 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // A temporary layer called on KerasTensors moves itself into a shared_ptr of its own class
   // (MINIDL_SHAREABLE_LAYER below); a user layer without it must be made with std::make_shared.
   virtual std::shared_ptr<Layer> moved_to_shared() &&;
+  // The layer as a functional graph holds it: the std::shared_ptr already holding it (&), or for a
+  // temporary (&&) a new one it is moved into. Throws as operator()(KerasTensor) explains.
+  std::shared_ptr<Layer> shared_for_graph() &;
+  std::shared_ptr<Layer> shared_for_graph() &&;
+
+  // A functional node of this layer (keras_tensor.h): its last `state_inputs` inputs are the call's
+  // initial_state (RNNs; the others refuse any). build_node builds for the input shapes and returns
+  // one shape per output; node_output_shapes only computes them; call_node runs the node on real
+  // tensors and their masks (one per input, or none), one Masked per output. The defaults are the
+  // one-output build_for_inputs / compute_output_shape_for / call_inputs_with_masks.
+  virtual std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs);
+  virtual std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const;
+  virtual std::vector<Masked> call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                        std::size_t state_inputs, bool training);
 
   const std::string& name() const { return name_; }
   const std::string& class_name() const { return class_name_; }
@@ -143,6 +157,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
                          const regularizers::Regularizer& regularizer = {},
                          const constraints::Constraint& constraint = {}, bool trainable = true);
   void set_activity_regularizer(regularizers::Regularizer r) { activity_regularizer_ = std::move(r); }
+  // Keeps the activity-regularization loss of this call (losses()): Keras's sum over the call's outputs
+  // of regularizer(output) / batch. Nothing without an activity regularizer.
+  void record_activity_loss(const std::vector<Tensor>& outputs);
   const regularizers::Regularizer& activity_regularizer() const { return activity_regularizer_; }
   // Builds once for `input_shape`, under the layer's lock (concurrent first calls build once).
   void ensure_built(const Shape& input_shape);

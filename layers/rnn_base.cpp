@@ -195,18 +195,30 @@ RNNOutput RNNBase::call_with_state(const Tensor& input, bool training, const std
   const Tensor x = input.dtype() == dtype() ? input : input.to(dtype());
   check_input(x.shape());
   ensure_built(x.shape());
-  if (!initial_state.empty() && static_cast<std::int64_t>(initial_state.size()) != state_count_)
-    throw_invalid_argument("layer '{}' ({}): initial_state must hold {} tensor(s), received {}", name(), class_name(),
-                           state_count_, initial_state.size());
-  std::vector<Tensor> states;
-  for (const Tensor& s : initial_state) {
-    if (!s.defined() || s.shape() != Shape{x.shape()[0], args_.units})
-      throw_invalid_argument("layer '{}' ({}): each initial state must have shape {}, received {}", name(),
-                             class_name(), shape_str(Shape{x.shape()[0], args_.units}),
-                             s.defined() ? shape_str(s.shape()) : std::string("an undefined tensor"));
-    states.push_back(s.dtype() == dtype() ? s : s.to(dtype()));
+  std::vector<Shape> state_shapes;
+  for (std::size_t i = 0; i < initial_state.size(); ++i) {
+    if (!initial_state[i].defined())
+      throw_invalid_argument("layer '{}' ({}): initial_state[{}] is an undefined tensor", name(), class_name(), i);
+    state_shapes.push_back(initial_state[i].shape());
   }
+  check_initial_state(x.shape(), state_shapes);
+  std::vector<Tensor> states;
+  for (const Tensor& s : initial_state) states.push_back(s.dtype() == dtype() ? s : s.to(dtype()));
   return run(x, training, states, as_mask(mask, x, *this));
+}
+
+void RNNBase::check_initial_state(const Shape& x, const std::vector<Shape>& initial_state) const {
+  if (!initial_state.empty() && static_cast<std::int64_t>(initial_state.size()) != state_count_)
+    throw_invalid_argument("layer '{}' ({}): initial_state must hold {} tensor(s), received {} (the states are {})",
+                           name(), class_name(), state_count_, initial_state.size(), state_count_ == 2 ? "[h, c]" : "[h]");
+  const Shape expected{x[0], args_.units};
+  for (std::size_t i = 0; i < initial_state.size(); ++i) {
+    const Shape& s = initial_state[i];
+    const bool ok = s.ndim() == 2 && s[1] == args_.units && (s[0] < 0 || x[0] < 0 || s[0] == x[0]);
+    if (!ok)
+      throw_invalid_argument("layer '{}' ({}): each initial state must have shape {}, received {} (initial_state[{}])",
+                             name(), class_name(), shape_str(expected), shape_str(s), i);
+  }
 }
 
 std::string RNNBase::weight_scope() const {

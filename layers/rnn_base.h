@@ -11,6 +11,11 @@
 // carried over unchanged and the output is the previous one (zeros with zero_output_for_mask). The
 // output's mask is the input's with return_sequences, none otherwise.
 //
+// In a functional graph (rnn_functional.cpp) call_with_state(KerasTensor, initial_state) is Keras's
+// `layer(x, initial_state=[...])`: one node reading the sequence and the states, with several outputs
+// when return_state=true (the output, then the states), so encoder states can seed a decoder. The
+// states' masks are none (Keras's compute_mask); the masks of initial_state tensors are ignored.
+//
 // stateful=true as Keras's: the final states of a call are kept (detached: no graph survives the call,
 // as Keras's assign) and are the initial states of the next call, unless initial_state is given (its
 // final states are kept too); reset_state() zeroes them. The batch size is fixed by the states: from
@@ -126,6 +131,18 @@ class RNNBase : public Layer {
   // mask: Keras's `mask=` (batch, timesteps), undefined for none.
   RNNOutput call_with_state(const Tensor& x, bool training = false, const std::vector<Tensor>& initial_state = {},
                             const Tensor& mask = Tensor());
+  // The same in a functional graph: records one node reading x and the initial_state KerasTensors
+  // (empty: zeros, or one (batch, units) tensor per state) and returns its outputs: {output, states...}
+  // with return_state=true ([h], LSTM's [h, c]), else {output}. A temporary
+  // (`LSTM({.units = 16, .return_state = true}).call_with_state(x)`) moves into the graph as with
+  // operator(). The activity regularizer applies to every output of the node, states too (Keras).
+  std::vector<KerasTensor> call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state = {}) &;
+  std::vector<KerasTensor> call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state = {}) &&;
+  // The functional node: inputs are the sequence then its initial_state (state_inputs of them).
+  std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) override;
+  std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const override;
+  std::vector<Masked> call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                std::size_t state_inputs, bool training) override;
   // Keras's compute_mask: the input's mask with return_sequences, none otherwise.
   Tensor compute_mask(const Tensor& inputs, const Tensor& previous_mask) const override;
 
@@ -186,6 +203,9 @@ class RNNBase : public Layer {
  private:
   Masks draw_masks(const Shape& shape, double rate, std::size_t count);
   RNNOutput run(const Tensor& x, bool training, const std::vector<Tensor>& initial_state, const Tensor& mask);
+  // Throws unless initial_state holds no state or one per state, each (batch, units) for a sequence
+  // of shape x (-1 matches any extent).
+  void check_initial_state(const Shape& x, const std::vector<Shape>& initial_state) const;
   // A checked mask (as_mask) as (batch, timesteps): Keras reduces a (batch, timesteps, k) one over k.
   Tensor step_mask(const Tensor& mask) const;
   // stateful=true: checks the batch size (creating zero states for the first one) and returns the

@@ -1,12 +1,14 @@
 // Functional models rebuilt from Keras's config (layers with their inbound nodes, input_layers,
 // output_layers): each layer is deserialized, then its calls are replayed on the KerasTensors of
-// the nodes they name, in as many passes as the references need.
+// the nodes they name, in as many passes as the references need. A node may have several outputs
+// (an RNN with return_state, referred to by tensor_index) and an RNN's node reads its initial_state.
 #include <map>
 
 #include "minidl/core/error.h"
 #include "minidl/core/json_number.h"
 #include "minidl/layers/functional.h"
 #include "minidl/layers/layer_config.h"
+#include "minidl/layers/rnn_base.h"
 #include "minidl/optim/layer_registry.h"
 
 namespace minidl::optim {
@@ -17,7 +19,7 @@ using nlohmann::json;
 
 struct History {
   std::string layer;
-  std::size_t node = 0;
+  std::size_t node = 0, tensor = 0;
 };
 
 // [layer_name, node_index, tensor_index(, kwargs)] (Keras 2 and input/output_layers), or Keras 3's
@@ -26,27 +28,49 @@ History history_of(const json& j) {
   const json& h = j.is_object() ? j.at("config").at("keras_history") : j;
   if (!h.is_array() || h.size() < 3 || !h[0].is_string())
     throw_invalid_argument("Functional config: cannot read the tensor reference {}", j.dump().substr(0, 200));
-  if (json_int(h[2], "tensor_index") != 0)
-    throw_invalid_argument("Functional config: layers with several outputs are not supported (reference {})", h.dump());
-  return {h[0].get<std::string>(), static_cast<std::size_t>(json_uint(h[1], "node_index"))};
+  return {h[0].get<std::string>(), static_cast<std::size_t>(json_uint(h[1], "node_index")),
+          static_cast<std::size_t>(json_uint(h[2], "tensor_index"))};
 }
 
-// The tensor references of one inbound node, flattened (a merge's list or a single tensor).
-std::vector<History> node_inputs(const json& node) {
+// The tensor references of one inbound node, flattened (a merge's list or a single tensor), then
+// its initial_state; `states` counts the latter. Keras 3 writes an RNN's initial_state in kwargs, or
+// as the second positional argument when the call gave it so (`GRU(4)(x, [h])`). tf.keras (Keras 2)
+// wrote the states after the sequence in one list: `rnn` says the node's layer is an RNN.
+std::vector<History> node_inputs(const json& node, bool rnn, std::size_t* states = nullptr) {
   std::vector<History> out;
   auto add = [&](const json& t) {
     if (t.is_array() && !t.empty() && (t[0].is_object() || t[0].is_array()))
       for (const auto& e : t) out.push_back(history_of(e));
     else out.push_back(history_of(t));
   };
-  if (node.is_object()) {  // Keras 3: {"args": [tensor or [tensors]], "kwargs": {}}
+  std::size_t state_count = 0;
+  if (node.is_object()) {  // Keras 3: {"args": [tensor or [tensors]], "kwargs": {"initial_state": [...]}}
     const json& args = node.at("args");
     if (!args.is_array() || args.empty()) throw_invalid_argument("Functional config: a node without args: {}", node.dump());
     add(args[0]);
+    const json kwargs = node.value("kwargs", json::object());
+    const json* initial = kwargs.contains("initial_state") && !kwargs["initial_state"].is_null() ? &kwargs["initial_state"]
+                          : rnn && args.size() > 1 && !args[1].is_null()                           ? &args[1]
+                                                                                                   : nullptr;
+    if (initial) {
+      const std::size_t before = out.size();
+      add(*initial);
+      state_count = out.size() - before;
+    }
   } else {  // Keras 2: [[name, node_index, tensor_index, kwargs], ...]
     for (const auto& e : node) out.push_back(history_of(e));
+    if (rnn && !out.empty()) state_count = out.size() - 1;
   }
+  if (states) *states = state_count;
   return out;
+}
+
+// Output h.tensor of a node whose outputs are `node`.
+layers::KerasTensor tensor_of(const std::vector<layers::KerasTensor>& node, const History& h) {
+  if (h.tensor >= node.size())
+    throw_invalid_argument("Functional config: node {} of layer '{}' has {} output(s), received tensor_index={}", h.node,
+                           h.layer, node.size(), h.tensor);
+  return node[h.tensor];
 }
 
 std::vector<History> references(const json& j) {
@@ -68,7 +92,8 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
     json input_config{};  // an InputLayer's config, made into an Input at its turn
   };
   std::vector<Entry> entries;
-  std::map<std::string, std::vector<layers::KerasTensor>> outputs;  // layer name -> node outputs
+  // layer name -> per node, its outputs (several for an RNN with return_state)
+  std::map<std::string, std::vector<std::vector<layers::KerasTensor>>> outputs;
   for (const auto& e : c.at("layers")) {
     const std::string name = e.contains("name") ? e["name"].get<std::string>() : e.at("config").at("name").get<std::string>();
     if (e.value("class_name", std::string()) == "InputLayer") entries.push_back({name, nullptr, json::array(), 0, e.at("config")});
@@ -85,20 +110,23 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
         const json& shape = ic.contains("batch_shape") ? ic["batch_shape"] : ic.at("batch_input_shape");
         std::vector<std::int64_t> d;
         for (const auto& v : shape) d.push_back(v.is_null() ? -1 : json_int(v, "batch_shape"));
-        outputs[entry.name].push_back(layers::Input({.dtype = layers::config::input_dtype_name_of(ic.value("dtype", json("float32"))),
+        outputs[entry.name].push_back({layers::Input({.dtype = layers::config::input_dtype_name_of(ic.value("dtype", json("float32"))),
                                                      .batch_shape = Shape(d.begin(), d.end()),
-                                                     .name = entry.name}));
+                                                     .name = entry.name})});
         progress = true;
       }
       while (entry.done < entry.nodes.size()) {
+        std::size_t states = 0;
+        const bool rnn = dynamic_cast<const layers::RNNBase*>(entry.layer.get()) != nullptr;
+        const auto refs = node_inputs(entry.nodes[entry.done], rnn, &states);
         std::vector<layers::KerasTensor> args;
-        for (const auto& h : node_inputs(entry.nodes[entry.done])) {
+        for (const auto& h : refs) {
           auto it = outputs.find(h.layer);
           if (it == outputs.end() || h.node >= it->second.size()) break;
-          args.push_back(it->second[h.node]);
+          args.push_back(tensor_of(it->second[h.node], h));
         }
-        if (args.size() != node_inputs(entry.nodes[entry.done]).size()) break;  // not all produced yet
-        outputs[entry.name].push_back((*entry.layer)(args));
+        if (args.size() != refs.size()) break;  // not all produced yet
+        outputs[entry.name].push_back(layers::record_node(entry.layer, args, states));
         ++entry.done;
         progress = true;
       }
@@ -112,7 +140,7 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
     auto it = outputs.find(h.layer);
     if (it == outputs.end() || h.node >= it->second.size())
       throw_invalid_argument("Functional config: no node {} of layer '{}' for the model's inputs/outputs", h.node, h.layer);
-    return it->second[h.node];
+    return tensor_of(it->second[h.node], h);
   };
   std::vector<layers::KerasTensor> inputs;
   for (const auto& h : references(c.at("input_layers"))) inputs.push_back(tensor(h));
