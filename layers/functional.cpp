@@ -44,6 +44,12 @@ CommonOptions common_of(const FunctionalOptions& o, const std::vector<KerasTenso
   return {.name = o.name, .trainable = o.trainable, .dtype = std::string(dtype_name(dtype))};
 }
 
+void refuse_initial_state(const Functional& model, std::size_t state_inputs) {
+  if (state_inputs != 0)
+    throw_invalid_argument("model '{}' takes no initial_state, received {} initial_state tensor(s)", model.name(),
+                           state_inputs);
+}
+
 nlohmann::json shape_json(const Shape& s) {
   nlohmann::json j = nlohmann::json::array();
   for (auto d : s) j.push_back(d < 0 ? nlohmann::json(nullptr) : nlohmann::json(d));
@@ -108,6 +114,7 @@ Functional::Functional(std::vector<KerasTensor> inputs, std::vector<KerasTensor>
     if (seen.insert(n->layer.get()).second) layers_.push_back(n->layer);
   for (auto& l : layers_) l->set_path_prefix(path() + "/");
   if (inputs_.size() == 1) build(inputs_[0].shape());
+  else mark_built();  // as Keras's: its layers were built when the graph was recorded
 }
 
 std::vector<Shape> Functional::check_input_shapes(const std::vector<Shape>& shapes) const {
@@ -223,11 +230,32 @@ std::vector<Shape> Functional::compute_output_shapes_for(const std::vector<Shape
 Shape Functional::compute_output_shape(const Shape& input_shape) const { return compute_output_shape_for({input_shape}); }
 
 Shape Functional::build_for_inputs(const std::vector<Shape>& input_shapes) {
-  // Every layer was built when the graph was recorded: this checks the shapes. Nodes may have
-  // several outputs (RNN states), but a multi-output model as a node of another graph is not
-  // supported (its call_node would be call_outputs_masked: not done yet).
-  require_single_output("calling it inside another graph");
+  // Every layer was built when the graph was recorded: this checks the shapes.
+  require_single_output("calling it as a layer");
   return compute_output_shape_for(input_shapes);
+}
+
+std::vector<KerasTensor> Functional::call_outputs(const std::vector<KerasTensor>& inputs) {
+  return record_node(shared_for_graph(), inputs);
+}
+
+std::vector<Shape> Functional::build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) {
+  return node_output_shapes(input_shapes, state_inputs);  // the layers were built with the graph
+}
+
+std::vector<Shape> Functional::node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const {
+  refuse_initial_state(*this, state_inputs);
+  return compute_output_shapes_for(input_shapes);
+}
+
+std::vector<Masked> Functional::call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                          std::size_t state_inputs, bool training) {
+  refuse_initial_state(*this, state_inputs);
+  return call_outputs_masked(inputs, masks, training);
+}
+
+std::string Functional::several_outputs_hint() const {
+  return "call_outputs(inputs), which returns every output of the model as a KerasTensor";
 }
 
 std::size_t Functional::node_index(const Node* node) const {
@@ -276,13 +304,20 @@ nlohmann::json Functional::get_config() const {
                       {"name", l->name()},
                       {"inbound_nodes", inbound}});
   }
+  // Keras numbers a nested Functional's calls from 1 here (its "built-in" node of Keras 2 was 0),
+  // but from 0 where a node reads them.
+  auto model_history = [&](const KerasTensor& t) {
+    json h = history(t);
+    if (t.node()->layer->class_name() == "Functional") h[1] = h[1].get<std::size_t>() + 1;
+    return h;
+  };
   json input_layers = json::array();
-  for (const auto& t : inputs_) input_layers.push_back(history(t));
+  for (const auto& t : inputs_) input_layers.push_back(model_history(t));
   json config = Layer::get_config();
   config["layers"] = layers;
   config["input_layers"] = input_layers;
   json output_layers = json::array();
-  for (const auto& t : outputs_) output_layers.push_back(history(t));
+  for (const auto& t : outputs_) output_layers.push_back(model_history(t));
   config["output_layers"] = output_layers;
   return config;
 }

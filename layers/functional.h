@@ -13,8 +13,10 @@
 // Several outputs (a classification head and a regression head) are given as a list:
 //   auto model = std::make_shared<layers::Functional>(std::vector{a, b}, std::vector{cls, reg});
 // call_outputs() returns all of them in that order; optim::Model trains such a model with one loss
-// per output. A multi-output model returns no single Tensor: calling it as a layer (call_inputs,
-// operator(), another graph) throws and points to call_outputs().
+// per output. A multi-output model returns no single Tensor: calling it as a plain layer
+// (call_inputs, operator()) throws and points to call_outputs(). Inside another graph it is one node
+// with several outputs, as Keras's `z_mean, z_log_var, z = encoder(x)`:
+//   auto z = encoder->call_outputs({x});  // {z_mean, z_log_var, z}, KerasTensors of the outer graph
 //
 // Nodes may have several outputs and take initial_state tensors: Keras's seq2seq,
 //   auto enc = layers::LSTM({.units = 16, .return_state = true}).call_with_state(enc_in);  // {out, h, c}
@@ -58,6 +60,16 @@ class Functional : public Container {
   std::vector<Masked> call_outputs_masked(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
                                           bool training);
   std::vector<Shape> compute_output_shapes_for(const std::vector<Shape>& input_shapes) const;
+  // Calls the model inside another functional graph: one node, one KerasTensor per output.
+  std::vector<KerasTensor> call_outputs(const std::vector<KerasTensor>& inputs);
+  std::vector<KerasTensor> call_outputs(const KerasTensor& input) { return call_outputs(std::vector<KerasTensor>{input}); }
+
+  // As a node of another graph: all outputs (several for a multi-output model), masks included.
+  std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) override;
+  std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const override;
+  std::vector<Masked> call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                std::size_t state_inputs, bool training) override;
+  std::string several_outputs_hint() const override;
 
   std::optional<std::size_t> expected_input_count() const override { return inputs_.size(); }
   Tensor call_inputs(const std::vector<Tensor>& inputs, bool training) override;

@@ -73,14 +73,13 @@ std::shared_ptr<Layer> Layer::shared_for_graph() && {
 }
 
 namespace {
-// operator() gives one KerasTensor: a call with several outputs has to go through call_with_state.
+// operator() gives one KerasTensor: a call with several outputs has to go through the layer's own
+// (RNNBase::call_with_state, Functional::call_outputs).
 KerasTensor only_output(std::vector<KerasTensor> outputs) {
   if (outputs.size() != 1) {
     const Layer& layer = *outputs[0].node()->layer;
-    throw_invalid_argument(
-        "layer '{}' ({}) returns {} tensors (the output and the states: return_state=True), which a call giving one "
-        "KerasTensor cannot hold; use call_with_state(x, initial_state), which returns them all",
-        layer.name(), layer.class_name(), outputs.size());
+    throw_invalid_argument("layer '{}' ({}) returns {} tensors, which a call giving one KerasTensor cannot hold; use {}",
+                           layer.name(), layer.class_name(), outputs.size(), layer.several_outputs_hint());
   }
   return std::move(outputs[0]);
 }

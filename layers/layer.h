@@ -100,6 +100,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const;
   virtual std::vector<Masked> call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
                                         std::size_t state_inputs, bool training);
+  // What to call instead of operator() when a node has several outputs (the error names it).
+  virtual std::string several_outputs_hint() const { return "a call returning every output"; }
 
   const std::string& name() const { return name_; }
   const std::string& class_name() const { return class_name_; }
@@ -163,6 +165,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   const regularizers::Regularizer& activity_regularizer() const { return activity_regularizer_; }
   // Builds once for `input_shape`, under the layer's lock (concurrent first calls build once).
   void ensure_built(const Shape& input_shape);
+  // A layer of several inputs built by other means (a functional model's layers are built with its
+  // graph): counts as built without one input shape.
+  void mark_built() { built_ = true; }
   // Checks the input rank, with Keras's wording.
   void require_rank(const Shape& input_shape, std::int64_t rank) const;
   std::optional<Shape> built_input_shape_;

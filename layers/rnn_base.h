@@ -143,6 +143,9 @@ class RNNBase : public Layer {
   std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const override;
   std::vector<Masked> call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
                                 std::size_t state_inputs, bool training) override;
+  std::string several_outputs_hint() const override {
+    return "call_with_state(x, initial_state), which returns the output and the states (return_state=True)";
+  }
   // Keras's compute_mask: the input's mask with return_sequences, none otherwise.
   Tensor compute_mask(const Tensor& inputs, const Tensor& previous_mask) const override;
 

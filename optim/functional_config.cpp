@@ -2,6 +2,7 @@
 // output_layers): each layer is deserialized, then its calls are replayed on the KerasTensors of
 // the nodes they name, in as many passes as the references need. A node may have several outputs
 // (an RNN with return_state, referred to by tensor_index) and an RNN's node reads its initial_state.
+#include <algorithm>
 #include <map>
 
 #include "minidl/core/error.h"
@@ -99,6 +100,24 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
     if (e.value("class_name", std::string()) == "InputLayer") entries.push_back({name, nullptr, json::array(), 0, e.at("config")});
     else entries.push_back({name, layer_from_config(e), e.value("inbound_nodes", json::array())});
   }
+  // A nested model's calls are numbered from 1 where Keras 2 numbered its "built-in" node 0: in
+  // tf.keras's configs everywhere (Functional and Sequential), in Keras 3's only among
+  // input_layers/output_layers and only for a Functional.
+  const bool keras2 = std::any_of(entries.begin(), entries.end(), [](const Entry& e) {
+    return std::any_of(e.nodes.begin(), e.nodes.end(), [](const json& n) { return n.is_array(); });
+  });
+  auto without_builtin_node = [&](History h, bool model_io) {
+    for (const auto& entry : entries) {
+      if (entry.name != h.layer || !entry.layer) continue;
+      const std::string& cls = entry.layer->class_name();
+      if (keras2 ? cls != "Functional" && cls != "Sequential" : !model_io || cls != "Functional") continue;
+      if (h.node == 0)
+        throw_invalid_argument("Functional config: {} names node 0 of the nested model '{}', which {} numbers from 1",
+                               model_io ? "input_layers/output_layers" : "a node", h.layer, keras2 ? "tf.keras" : "Keras");
+      --h.node;
+    }
+    return h;
+  };
   // Nodes are made in the config's (topological) order, Inputs included, so the rebuilt model
   // lists its layers in the same order (summary, get_config).
   for (bool progress = true; progress;) {
@@ -120,7 +139,8 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
         const bool rnn = dynamic_cast<const layers::RNNBase*>(entry.layer.get()) != nullptr;
         const auto refs = node_inputs(entry.nodes[entry.done], rnn, &states);
         std::vector<layers::KerasTensor> args;
-        for (const auto& h : refs) {
+        for (History h : refs) {
+          h = without_builtin_node(h, false);
           auto it = outputs.find(h.layer);
           if (it == outputs.end() || h.node >= it->second.size()) break;
           args.push_back(tensor_of(it->second[h.node], h));
@@ -136,7 +156,8 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
     if (entry.done < entry.nodes.size())
       throw_invalid_argument("Functional config: node {} of layer '{}' refers to a tensor no layer produces ({})",
                              entry.done, entry.name, entry.nodes[entry.done].dump().substr(0, 200));
-  auto tensor = [&](const History& h) {
+  auto tensor = [&](History h) {
+    h = without_builtin_node(h, true);
     auto it = outputs.find(h.layer);
     if (it == outputs.end() || h.node >= it->second.size())
       throw_invalid_argument("Functional config: no node {} of layer '{}' for the model's inputs/outputs", h.node, h.layer);

@@ -203,9 +203,10 @@ Model load_model(const std::filesystem::path& path, const LoadModelOptions& opti
     std::optional<initializers::WeightsFromFileScope> from_file(std::in_place);
     Model model(layer_from_config(config));
     const nlohmann::json build = config.value("build_config", nlohmann::json());
-    // Keras writes {"input_shape": null} for a functional model (built by its inputs).
+    // Keras writes {"input_shape": null} for a functional model (built by its inputs); ours were
+    // written by Model::to_json, which knows the shapes fit() or build() saw.
     if (build.is_object() && build.contains("input_shape") && !build["input_shape"].is_null() &&
-        !model.network().built())
+        model.input_shapes().empty())
       model.build(build_shapes(build["input_shape"]));
     from_file.reset();
     io::NamedTensors weights;
