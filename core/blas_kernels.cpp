@@ -60,6 +60,14 @@ std::once_flag g_once;
 
 void select_kernels() { std::call_once(g_once, select_once); }
 
+namespace {
+// setenv is not thread-safe against getenv in other threads, and re-initialising OpenBLAS must not
+// overlap a GEMM another thread started outside minidl: so the choice is made while the library is
+// loaded, before main() or the program's threads run. select_kernels() stays as the guard for static
+// initializers of other files that reach a GEMM first.
+[[maybe_unused]] const bool g_selected_at_load = (select_kernels(), true);
+}  // namespace
+
 std::string kernel_name() {
   select_kernels();
   return current_name();
