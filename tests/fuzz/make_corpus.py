@@ -96,6 +96,29 @@ functional2 = {"class_name": "Functional", "config": {"name": "m", "layers": [
     "input_layers": [["in", 0, 0]], "output_layers": [["m", 0, 0]]}}
 put("layer_config", "functional_keras2", bytes([3]) + json.dumps(functional2).encode())
 
+# A three-output model nested in another graph, read by tensor_index; Keras 3 numbers its call 0 in
+# nodes but 1 in output_layers, tf.keras 1 in both.
+def nested(keras2):
+    inner = {"class_name": "Functional", "config": {"name": "enc", "layers": [
+        dict(layer("InputLayer", batch_shape=[None, 4], dtype="float32", name="u"), name="u", inbound_nodes=[]),
+        dict(layer("Dense", name="h", units=3), name="h", inbound_nodes=call(keras_tensor("u", [None, 4])))],
+        "input_layers": [["u", 0, 0]], "output_layers": [["h", 0, 0], ["u", 0, 0]]}}
+    n = 1 if keras2 else 0
+    if keras2:
+        uses = [[["enc", n, 0, {}], ["enc", n, 1, {}]]]
+    else:
+        uses = call(dict(keras_tensor("enc", [None, 3], n)), keras_tensor("enc", [None, 4], n))
+        uses[0]["args"][0][1]["config"]["keras_history"][2] = 1
+    return {"class_name": "Functional", "config": {"name": "outer", "layers": [
+        dict(layer("InputLayer", batch_shape=[None, 4], dtype="float32", name="x"), name="x", inbound_nodes=[]),
+        dict(inner, name="enc", inbound_nodes=[[["x", 0, 0, {}]]] if keras2 else call(keras_tensor("x", [None, 4]))),
+        dict(layer("Concatenate", name="cat", axis=-1), name="cat", inbound_nodes=uses)],
+        "input_layers": [["x", 0, 0]], "output_layers": [["cat", 0, 0], ["enc", 1, 0]]}}
+
+
+put("layer_config", "nested_keras3", bytes([3]) + json.dumps(nested(False)).encode())
+put("layer_config", "nested_keras2", bytes([3]) + json.dumps(nested(True)).encode())
+
 # Inputs the fuzzers once crashed on, kept so they stay fixed (tests/core/test_fuzz_regressions.cpp
 # replays every corpus file).
 put("safetensors", "regress_number_overflow",
