@@ -2,12 +2,16 @@
 // output_layers): each layer is deserialized, then its calls are replayed on the KerasTensors of
 // the nodes they name, in as many passes as the references need. A node may have several outputs
 // (an RNN with return_state, referred to by tensor_index) and an RNN's node reads its initial_state.
+// Keras's operations (module keras.src.ops.*: ops.add, ops.mean, ...) become OpLayers with their
+// numbers in place. A layer's `mask` keyword (Keras records the mask it handed along, e.g.
+// Embedding's as a NotEqual node) is not read: minidl hands masks along the graph itself.
 #include <map>
 
 #include "minidl/core/error.h"
 #include "minidl/core/json_number.h"
 #include "minidl/layers/functional.h"
 #include "minidl/layers/layer_config.h"
+#include "minidl/layers/op_layer.h"
 #include "minidl/layers/rnn_base.h"
 #include "minidl/optim/layer_registry.h"
 
@@ -97,7 +101,10 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
   for (const auto& e : c.at("layers")) {
     const std::string name = e.contains("name") ? e["name"].get<std::string>() : e.at("config").at("name").get<std::string>();
     if (e.value("class_name", std::string()) == "InputLayer") entries.push_back({name, nullptr, json::array(), 0, e.at("config")});
-    else entries.push_back({name, layer_from_config(e), e.value("inbound_nodes", json::array())});
+    else if (layers::is_keras_operation(e)) {  // numbers sit among its args: the OpLayer keeps them
+      auto call = layers::operation_from_config(e);
+      entries.push_back({name, call.layer, json::array({json(call.tensors)})});  // one node: its tensors
+    } else entries.push_back({name, layer_from_config(e), e.value("inbound_nodes", json::array())});
   }
   // Nodes are made in the config's (topological) order, Inputs included, so the rebuilt model
   // lists its layers in the same order (summary, get_config).
