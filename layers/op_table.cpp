@@ -288,12 +288,32 @@ OpSpec activation(std::string cls, ComputeFn f, json defaults = json::object()) 
   return elementwise1(std::move(cls), "keras.src.ops.nn", std::move(f), ResultDType::Float, std::move(defaults));
 }
 
-// Max and Min take `initial` too; minidl supports its default (none).
-Tensor extremum(const Tensor& x, const json& c, bool is_max) {
-  if (!c.at("initial").is_null())
-    throw_invalid_argument("{}: initial={} is not supported by minidl (only null)", is_max ? "Max" : "Min", c["initial"].dump());
-  return is_max ? minidl::max(x, reduce_axes(x, c), c.at("keepdims").get<bool>())
-                : minidl::min(x, reduce_axes(x, c), c.at("keepdims").get<bool>());
+using Reduction = Tensor (*)(const Tensor&, const std::vector<std::int64_t>&, bool);
+
+// A reduction over the config's axis with its keepdims. Max and Min also read `initial`: minidl
+// supports its default (none) only.
+template <Reduction F>
+Tensor reduced(const std::vector<Tensor>& v, const json& c) {
+  if (c.contains("initial") && !c["initial"].is_null())
+    throw_invalid_argument("Max/Min: initial={} is not supported by minidl (only null)", c["initial"].dump());
+  return F(v.at(0), reduce_axes(v[0], c), c.at("keepdims").get<bool>());
+}
+
+template <bool IsMax>
+Tensor extremum(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdims) {
+  return IsMax ? minidl::max(x, axes, keepdims) : minidl::min(x, axes, keepdims);
+}
+Tensor any_of(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdims) {
+  return minidl::max(nonzero(x), axes, keepdims);
+}
+Tensor all_of(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdims) {
+  return minidl::min(nonzero(x), axes, keepdims);
+}
+Tensor population_variance(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdims) {
+  return minidl::variance(x, axes, keepdims);
+}
+Tensor standard_deviation(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdims) {
+  return minidl::sqrt(minidl::variance(x, axes, keepdims));
 }
 
 std::map<std::string, OpSpec> make_table() {
@@ -342,40 +362,15 @@ std::map<std::string, OpSpec> make_table() {
                    },
                    ResultDType::Same, {{"x_min", nullptr}, {"x_max", nullptr}}),
       elementwise1("Cast", "keras.src.ops.core", cast_value, ResultDType::Cast, {{"dtype", nullptr}}),
-      reduction("Mean",
-                [](const std::vector<Tensor>& v, const json& c) {
-                  return minidl::mean(v[0], reduce_axes(v[0], c), c.at("keepdims").get<bool>());
-                },
-                ResultDType::Float),
-      reduction("Sum",
-                [](const std::vector<Tensor>& v, const json& c) {
-                  return minidl::sum(v[0], reduce_axes(v[0], c), c.at("keepdims").get<bool>());
-                },
-                ResultDType::Sum),
-      reduction("Max", [](const std::vector<Tensor>& v, const json& c) { return extremum(v[0], c, true); },
-                ResultDType::Same, {{"axis", nullptr}, {"keepdims", false}, {"initial", nullptr}}),
-      reduction("Min", [](const std::vector<Tensor>& v, const json& c) { return extremum(v[0], c, false); },
-                ResultDType::Same, {{"axis", nullptr}, {"keepdims", false}, {"initial", nullptr}}),
-      reduction("Any",  // Masking's compute_mask (the mask Keras hands an RNN in its `mask` keyword)
-                [](const std::vector<Tensor>& v, const json& c) {
-                  return minidl::max(nonzero(v[0]), reduce_axes(v[0], c), c.at("keepdims").get<bool>());
-                },
-                ResultDType::Bool),
-      reduction("All",
-                [](const std::vector<Tensor>& v, const json& c) {
-                  return minidl::min(nonzero(v[0]), reduce_axes(v[0], c), c.at("keepdims").get<bool>());
-                },
-                ResultDType::Bool),
-      reduction("Var",
-                [](const std::vector<Tensor>& v, const json& c) {
-                  return minidl::variance(v[0], reduce_axes(v[0], c), c.at("keepdims").get<bool>());
-                },
-                ResultDType::Float),
-      reduction("Std",
-                [](const std::vector<Tensor>& v, const json& c) {
-                  return minidl::sqrt(minidl::variance(v[0], reduce_axes(v[0], c), c.at("keepdims").get<bool>()));
-                },
-                ResultDType::Float),
+      reduction("Mean", reduced<minidl::mean>, ResultDType::Float),
+      reduction("Sum", reduced<minidl::sum>, ResultDType::Sum),
+      reduction("Max", reduced<extremum<true>>, ResultDType::Same, {{"axis", nullptr}, {"keepdims", false}, {"initial", nullptr}}),
+      reduction("Min", reduced<extremum<false>>, ResultDType::Same, {{"axis", nullptr}, {"keepdims", false}, {"initial", nullptr}}),
+      // Any: Masking's compute_mask (the mask Keras hands an RNN in its `mask` keyword).
+      reduction("Any", reduced<any_of>, ResultDType::Bool),
+      reduction("All", reduced<all_of>, ResultDType::Bool),
+      reduction("Var", reduced<population_variance>, ResultDType::Float),
+      reduction("Std", reduced<standard_deviation>, ResultDType::Float),
       {"Reshape", "keras.src.ops.numpy", {"x"}, {{"newshape", nullptr}}, ResultDType::Same, reshape_shape,
        [](const std::vector<Tensor>& v, const json& c) {
          std::vector<std::int64_t> d;

@@ -381,6 +381,8 @@ TEST_CASE("op nodes: bad input is refused with a clear message", "[layers][ops][
                           "Mean", "unknown config key 'axes'", "axis, keepdims");
   REQUIRE_THROWS_WITH_ALL(OpLayer("Frobnicate", json::object(), json::array()), std::invalid_argument,
                           "unknown Keras operation 'Frobnicate'", "Add");
+  OpLayer max_with_initial("Max", {{"initial", 0.0}}, json::array({json{{"__tensor__", 0}}}));
+  REQUIRE_THROWS_WITH_ALL(max_with_initial(Tensor::zeros({2, 3})), std::invalid_argument, "Max", "initial=0.0", "only null");
   // The real tensors are checked too: an unknown extent met at the call.
   auto u = Input({.batch_shape = Shape{-1, -1}});
   auto model = std::make_shared<Functional>(KTs{a, u}, ops::add(a, u));

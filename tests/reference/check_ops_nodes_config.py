@@ -8,6 +8,10 @@ writes them when MINIDL_OPS_NODES_EXPORT names a file (from the repository root,
 
 Weights are pattern(shape_j, seed + 100 + j) in model.weights order, as keras_ops_nodes.py sets them.
 The unit tests never run this script.
+
+Last run (minidl's kops branch, Keras 3.15.1 + jax): all four exported models (arithmetic 23 op nodes,
+reductions 12, conv_nn 30, masked 9) loaded with keras.Model.from_config and predicted the fixture's
+outputs within 1e-5.
 """
 import json
 import os
@@ -27,6 +31,9 @@ def main(path):
     for case in json.load(open(path))["cases"]:
         c = expected[case["name"]]
         n_ops = len([l for l in case["config"]["layers"] if l["module"].startswith("keras.src.ops")])
+        # A fresh name counter, as in a new program: the operation Embedding(mask_zero) makes for its
+        # mask at load is "not_equal" then, as in the session that wrote the config.
+        keras.utils.clear_session()
         model = keras.Model.from_config(case["config"])  # (it consumes its argument)
         seed = c["seed"]
         shapes = [tuple(s) for s in c["input_shapes"]]
