@@ -10,8 +10,9 @@ Inputs and weights are not stored: float input i is pattern(shape, seed + i) (to
 indices(shape, seed + i, 7), zeros included, which mask_zero masks) and weight j (model.weights order)
 is pattern(shape_j, seed + 100 + j), as keras_seq2seq.py. For every model: the outputs, the gradients
 of loss = sum_k sum(output_k * pattern(output_k.shape, seed + 200 + k)) w.r.t. the weights (jax.grad
-through model.stateless_call: training through the op nodes), the weights after one SGD(0.1) fit step
-on that loss for the first model, and model.get_config(). In the Masking case the last zero_steps
+through model.stateless_call: training through the op nodes), for the first model the weights after
+one plain SGD step on that loss (w - 0.1 * gradient, what SGD(learning_rate=0.1) does), and
+model.get_config(). In the Masking case the last zero_steps
 time steps of every sample are zeros. Each config is also reloaded here with
 keras.Model.from_config and must predict the same.
 
