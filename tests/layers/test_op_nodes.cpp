@@ -334,6 +334,16 @@ TEST_CASE("op nodes: float64 gradients through op nodes match finite differences
     };
     REQUIRE_GRADCHECK(name, f, {test::random_leaf(in, 11, 0.2, 0.9)});
   }
+  {  // the nn activations, both signs (no draw lands within the step of a kink at 0)
+    clear_session();
+    auto x = Input({.shape = Shape{4}, .dtype = "float64"});
+    KTs acts{ops::relu(x), ops::relu6(x), ops::sigmoid(x), ops::hard_sigmoid(x), ops::softplus(x), ops::softsign(x),
+             ops::silu(x), ops::selu(x), ops::gelu(x), ops::gelu(x, false), ops::elu(x, 0.7), ops::leaky_relu(x, 0.1),
+             ops::tanh(x), ops::log_softmax(x, -1)};
+    auto model = std::make_shared<Functional>(x, ops::stack(acts, 1));
+    auto f = [&](const std::vector<Tensor>& v) { return ((*model)(v[0]) * test::pattern({3, 14, 4}, 5, DType::Float64)).sum(); };
+    REQUIRE_GRADCHECK("nn activations", f, {test::random_leaf({3, 4}, 13, -0.9, 0.9)});
+  }
   {  // where, clip, softmax, comparisons (no gradient) and a constant base
     clear_session();
     auto x = Input({.shape = Shape{5}, .dtype = "float64"});
