@@ -435,7 +435,14 @@ TEST_CASE("op nodes: a model with op nodes saves, loads and trains on", "[layers
   auto x = Input({.shape = Shape{4}});
   auto h = Dense({.units = 3})(x);
   auto y = Dense({.units = 1})(ops::relu(h) - 0.5 * ops::mean(h, {.axis = -1, .keepdims = true}));
-  optim::Model model(std::make_shared<Functional>(x, y));
+  auto net = std::make_shared<Functional>(x, y);
+  // Keras's summary lists the operations as rows with no parameters, connected by their tensors.
+  const std::string table = net->summary_string();
+  for (const char* row : {"relu (Relu)", "mean (Mean)", "multiply (Multiply)", "subtract (Subtract)", "relu[0][0]", "multiply[0][0]"}) {
+    INFO(table << "\nexpected " << row);
+    CHECK(table.find(row) != std::string::npos);
+  }
+  optim::Model model(net);
   model.compile({.optimizer = optim::SGD({.learning_rate = 0.05}), .loss = "mse"});
   const Tensor in = test::pattern({6, 4}, 3), target = test::pattern({6, 1}, 4);
   const double before = model.evaluate(in, target, {.verbose = 0}).at("loss");
