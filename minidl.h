@@ -66,6 +66,8 @@
 #include "minidl/layers/input_layer.h"
 #include "minidl/layers/merge.h"
 #include "minidl/layers/functional.h"
+#include "minidl/layers/op_layer.h"
+#include "minidl/layers/ops.h"
 #include "minidl/layers/layer_generator.h"
 #include "minidl/layers/rnn_base.h"
 #include "minidl/layers/simple_rnn.h"

@@ -22,6 +22,12 @@ Tensor Embedding::compute_mask(const Tensor& inputs, const Tensor&) const {
   return not_equal(inputs.detach(), Tensor::zeros(inputs.shape(), inputs.dtype()));
 }
 
+std::vector<Shape> Embedding::build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) {
+  auto shapes = Layer::build_node(input_shapes, state_inputs);
+  if (options_.mask_zero) unique_name("not_equal");
+  return shapes;
+}
+
 Shape Embedding::compute_output_shape(const Shape& in) const {
   auto dims = in.dims();
   dims.push_back(options_.output_dim);

@@ -33,6 +33,10 @@ class Embedding : public Layer {
   const VariablePtr& embeddings() const { return embeddings_; }
   // inputs != 0 with mask_zero (the previous mask is ignored, as Keras), none otherwise.
   Tensor compute_mask(const Tensor& inputs, const Tensor& previous_mask) const override;
+  // A call on KerasTensors. With mask_zero, Keras's symbolic call computes the mask with ops.not_equal,
+  // an operation named from the shared counter: the name is taken here too, so a user's own
+  // ops::not_equal gets Keras's name ("not_equal_1") and Keras loads our config without a clash.
+  std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) override;
 
  protected:
   void build_impl(const Shape& input_shape) override;

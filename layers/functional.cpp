@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "minidl/core/error.h"
+#include "minidl/layers/op_layer.h"
 #include "minidl/layers/summary.h"
 
 namespace minidl::layers {
@@ -275,14 +276,21 @@ nlohmann::json Functional::get_config() const {
   auto tensor_config = [&](const KerasTensor& t) {
     return json{{"class_name", "__keras_tensor__"},
                 {"config",
-                 {{"shape", shape_json(t.shape())}, {"dtype", std::string(dtype_name(t.dtype()))},
+                 {{"shape", shape_json(t.shape())}, {"dtype", keras_dtype(t)},
                   {"keras_history", history(t)}}}};
   };
   json layers = json::array();
   for (const auto& l : layers_) {
     json inbound = json::array();
+    const auto* op = dynamic_cast<const OpLayer*>(l.get());
     for (const auto& n : nodes_) {
       if (n->layer != l || n->inputs.empty()) continue;
+      if (op) {  // an operation writes its own arguments, numbers among the tensors
+        std::vector<json> tensors;
+        for (const auto& in : n->inputs) tensors.push_back(tensor_config(in));
+        inbound.push_back(op->inbound_node(tensors));
+        continue;
+      }
       // The positional tensors (one, or a merge's list) in args; an RNN's initial_state in kwargs.
       const std::size_t positional = n->inputs.size() - n->state_inputs;
       json arg = json::array(), kwargs = json::object();
@@ -297,10 +305,13 @@ nlohmann::json Functional::get_config() const {
     // As Keras 3 writes them (it refuses module "keras" for a Functional).
     const bool functional = l->class_name() == "Functional";
     const bool model = functional || l->class_name() == "Sequential";
-    layers.push_back({{"module", functional ? "keras.src.models.functional" : model ? "keras" : "keras.layers"},
+    layers.push_back({{"module", op             ? op->module()
+                                 : functional ? "keras.src.models.functional"
+                                 : model      ? "keras"
+                                              : "keras.layers"},
                       {"class_name", l->class_name()},
                       {"config", l->get_config()},
-                      {"registered_name", functional ? json("Functional") : json(nullptr)},
+                      {"registered_name", functional || op ? json(l->class_name()) : json(nullptr)},
                       {"name", l->name()},
                       {"inbound_nodes", inbound}});
   }

@@ -22,6 +22,10 @@
 //   auto enc = layers::LSTM({.units = 16, .return_state = true}).call_with_state(enc_in);  // {out, h, c}
 //   auto dec = layers::LSTM({.units = 16, .return_sequences = true}).call_with_state(dec_in, {enc[1], enc[2]})[0];
 // each output goes to the nodes that read it; a state may be a model output too.
+//
+// keras.ops calls and operators on KerasTensors are nodes too (Keras 3's Operations: OpLayer,
+// layers/ops.h): `auto z = ops::mean(layers::Dense({.units = 3})(x), {.axis = -1}) * 2.0;`. The config
+// writes them as Keras does (module keras.src.ops.*, numbers among the node's args); a mask ends there.
 #include <memory>
 #include <optional>
 #include <string>

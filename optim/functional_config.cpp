@@ -2,6 +2,9 @@
 // output_layers): each layer is deserialized, then its calls are replayed on the KerasTensors of
 // the nodes they name, in as many passes as the references need. A node may have several outputs
 // (an RNN with return_state, referred to by tensor_index) and an RNN's node reads its initial_state.
+// Keras's operations (module keras.src.ops.*: ops.add, ops.mean, ...) become OpLayers with their
+// numbers in place. A layer's `mask` keyword (Keras records the mask it handed along, e.g.
+// Embedding's as a NotEqual node) is not read: minidl hands masks along the graph itself.
 #include <algorithm>
 #include <map>
 
@@ -9,6 +12,7 @@
 #include "minidl/core/json_number.h"
 #include "minidl/layers/functional.h"
 #include "minidl/layers/layer_config.h"
+#include "minidl/layers/op_layer.h"
 #include "minidl/layers/rnn_base.h"
 #include "minidl/optim/layer_registry.h"
 
@@ -98,13 +102,18 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
   for (const auto& e : c.at("layers")) {
     const std::string name = e.contains("name") ? e["name"].get<std::string>() : e.at("config").at("name").get<std::string>();
     if (e.value("class_name", std::string()) == "InputLayer") entries.push_back({name, nullptr, json::array(), 0, e.at("config")});
-    else entries.push_back({name, layer_from_config(e), e.value("inbound_nodes", json::array())});
+    else if (layers::is_keras_operation(e)) {  // numbers sit among its args: the OpLayer keeps them
+      auto call = layers::operation_from_config(e);
+      entries.push_back({name, call.layer, json::array({json(call.tensors)})});  // one node: its tensors
+    } else entries.push_back({name, layer_from_config(e), e.value("inbound_nodes", json::array())});
   }
   // A nested model's calls are numbered from 1 where Keras 2 numbered its "built-in" node 0: in
   // tf.keras's configs everywhere (Functional and Sequential), in Keras 3's only among
   // input_layers/output_layers and only for a Functional.
-  const bool keras2 = std::any_of(entries.begin(), entries.end(), [](const Entry& e) {
-    return std::any_of(e.nodes.begin(), e.nodes.end(), [](const json& n) { return n.is_array(); });
+  const json& layer_entries = c.at("layers");
+  const bool keras2 = std::any_of(layer_entries.begin(), layer_entries.end(), [](const json& e) {
+    const json nodes = e.value("inbound_nodes", json::array());
+    return std::any_of(nodes.begin(), nodes.end(), [](const json& n) { return n.is_array(); });
   });
   auto without_builtin_node = [&](History h, bool model_io) {
     for (const auto& entry : entries) {

@@ -23,6 +23,7 @@
 #include "minidl/layers/layer_normalization.h"
 #include "minidl/layers/merge.h"
 #include "minidl/layers/normalization.h"
+#include "minidl/layers/op_layer.h"
 #include "minidl/layers/pooling2d.h"
 #include "minidl/layers/rescaling.h"
 #include "minidl/layers/resizing.h"
@@ -305,6 +306,10 @@ std::shared_ptr<layers::Layer> layer_from_config(const nlohmann::json& serialize
     throw_invalid_argument("layer_from_config: expected {{\"class_name\": ..., \"config\": {{...}}}}, received {}",
                            serialized.dump().substr(0, 200));
   const std::string cls = serialized["class_name"].get<std::string>();
+  if (layers::is_keras_operation(serialized))  // its numbers are in the model's inbound node
+    throw_invalid_argument("layer_from_config: '{}' ({}) is a Keras operation, a node of a functional model, not a "
+                           "layer: load the model's config",
+                           cls, serialized["module"].get<std::string>());
   LayerFactory factory = scoped_factory(cls);
   if (!factory) {
     auto& r = registry();

@@ -386,6 +386,13 @@ std::vector<Mistake> layer_mistakes() {
          s(zeros({1, 3}));
        },
        kInvalid, {"Sequential model 'empty'", "no layers"}},
+      {"ops::add on tensors whose shapes do not broadcast",
+       [] { ops::add(Input({.shape = Shape{3}}), Input({.shape = Shape{4}})); }, kInvalid,
+       {"cannot broadcast shapes", "(None, 3)", "(None, 4)"}},
+      {"ops::mean over an axis the tensor lacks", [] { ops::mean(Input({.shape = Shape{3}}), {.axis = 2}); }, kOutOfRange,
+       {"Mean", "axis 2 is out of bounds"}},
+      {"ops::cast to an unknown dtype", [] { ops::cast(Input({.shape = Shape{3}}), "float8"); }, kInvalid,
+       {"cast", "'float8'"}},
   };
 }
 

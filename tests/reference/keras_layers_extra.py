@@ -20,16 +20,10 @@ import numpy as np
 os.environ.setdefault("XLA_FLAGS", "--xla_disable_hlo_passes=algsimp")  # see keras_layers.py
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
-from pattern import pattern, flat, write_fixture  # noqa: E402
+from pattern import pattern, indices, flat, write_fixture  # noqa: E402
 
 assert keras.backend.backend() == "jax", "run with KERAS_BACKEND=jax"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "keras_layers_extra.json")
-
-
-def indices(shape, seed, input_dim):
-    n = int(np.prod(shape))
-    i = np.arange(n, dtype=np.int64)
-    return (((i * 7919 + seed * 104729) % 1000) * input_dim // 1000).reshape(shape)
 
 
 def weight_patterns(weights, seed):

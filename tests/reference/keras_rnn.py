@@ -19,7 +19,7 @@ import numpy as np
 import jax  # noqa: E402
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
-from pattern import pattern, flat  # noqa: E402
+from pattern import pattern, indices, flat  # noqa: E402
 
 assert keras.backend.backend() == "jax", "run with KERAS_BACKEND=jax"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "keras_rnn.json")
@@ -84,13 +84,6 @@ def cases():
             out.append(record(cls, kw, shape, seed, grads=grads))
             seed += 10
     return out
-
-
-def indices(shape, seed, input_dim):
-    """The integer form of pattern() (test::pattern_indices), as keras_layers_extra.py's."""
-    n = int(np.prod(shape))
-    i = np.arange(n, dtype=np.int64)
-    return (((i * 7919 + seed * 104729) % 1000) * input_dim // 1000).reshape(shape)
 
 
 def models():

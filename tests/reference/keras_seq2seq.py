@@ -20,17 +20,11 @@ import numpy as np
 import jax  # noqa: E402
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
-from pattern import pattern, flat, write_fixture  # noqa: E402
+from pattern import pattern, indices, flat, write_fixture  # noqa: E402
 
 assert keras.backend.backend() == "jax", "run with KERAS_BACKEND=jax"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "keras_seq2seq.json")
 RNN = {"LSTM": layers.LSTM, "GRU": layers.GRU, "SimpleRNN": layers.SimpleRNN}
-
-
-def indices(shape, seed, input_dim):
-    n = int(np.prod(shape))
-    i = np.arange(n, dtype=np.int64)
-    return (((i * 7919 + seed * 104729) % 1000) * input_dim // 1000).reshape(shape)
 
 
 def seq2seq(cls, units=4, enc_sequences=False, state_output=False, embedding=False, positional=False):

@@ -1,6 +1,6 @@
 """What the Keras reference scripts share with the C++ tests: pattern(), the twin of test::pattern in
 tests/support/fixtures.cpp (inputs and weights are recomputed on both sides, never stored),
-flat(), how reference outputs are written to the JSON fixtures, and write_fixture()."""
+indices() (its integer form: token ids, test::pattern_indices), flat(), how reference outputs are written to the JSON fixtures, and write_fixture()."""
 import json
 import os
 
@@ -11,6 +11,12 @@ def pattern(shape, seed):
     n = int(np.prod(shape)) if len(shape) else 1
     i = np.arange(n, dtype=np.int64)
     return (((i * 7919 + seed * 104729) % 1000) / 500.0 - 1.0).reshape(shape)
+
+
+def indices(shape, seed, input_dim):
+    n = int(np.prod(shape))
+    i = np.arange(n, dtype=np.int64)
+    return (((i * 7919 + seed * 104729) % 1000) * input_dim // 1000).reshape(shape)
 
 
 def flat(y, digits=8):

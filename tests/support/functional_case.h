@@ -1,0 +1,51 @@
+#pragma once
+// One case of a Keras functional-model fixture (keras_seq2seq.json, keras_ops_nodes.json): weight j
+// is pattern(shape_j, seed + 100 + j) in Keras's order and under Keras's path, the outputs are
+// compared with Keras's, and the loss whose gradients the script recorded is
+// sum_k sum(y_k * pattern(shape_k, seed + 200 + k)).
+#include <string>
+#include <vector>
+
+#include "support/fixtures.h"
+
+namespace minidl::test {
+
+// Keras's flat values as a float32 tensor of `shape`.
+inline Tensor fixture_tensor(const nlohmann::json& values, const Shape& shape) {
+  return Tensor::from_vector(values.get<std::vector<double>>(), shape).to(DType::Float32);
+}
+
+inline void set_model_weights(layers::Functional& model, const nlohmann::json& c) {
+  const auto weights = model.weights();
+  REQUIRE(weights.size() == c["weights"].size());
+  std::vector<Tensor> values;
+  for (std::size_t j = 0; j < weights.size(); ++j) {
+    const nlohmann::json& k = c["weights"][j];
+    INFO("ours " << weights[j]->path << " keras " << k["path"]);
+    CHECK(weights[j]->path == model.name() + "/" + k["path"].get<std::string>());
+    REQUIRE(weights[j]->value.shape() == shape_from_json(k["shape"]));
+    values.push_back(pattern(weights[j]->value.shape(), c["seed"].get<std::int64_t>() + 100 + static_cast<std::int64_t>(j)));
+  }
+  model.set_weights(values);
+}
+
+inline void check_model_outputs(layers::Functional& model, const nlohmann::json& c, const std::vector<Tensor>& inputs) {
+  const auto y = model.call_outputs(inputs, false);
+  REQUIRE(y.size() == c["outputs"].size());
+  for (std::size_t k = 0; k < y.size(); ++k) {
+    INFO("output " << k);
+    const nlohmann::json& o = c["outputs"][k];
+    REQUIRE_CLOSE(y[k], fixture_tensor(o["y"], shape_from_json(o["shape"])), 1e-5, 1e-6);
+  }
+}
+
+inline Tensor weighted_output_loss(const std::vector<Tensor>& y, const nlohmann::json& c) {
+  Tensor loss;
+  for (std::size_t k = 0; k < y.size(); ++k) {
+    const Tensor term = (y[k] * pattern(y[k].shape(), c["seed"].get<std::int64_t>() + 200 + static_cast<std::int64_t>(k))).sum();
+    loss = loss.defined() ? loss + term : term;
+  }
+  return loss;
+}
+
+}  // namespace minidl::test
