@@ -73,6 +73,7 @@
 #include "minidl/layers/simple_rnn.h"
 #include "minidl/layers/lstm.h"
 #include "minidl/layers/gru.h"
+#include "minidl/layers/bidirectional.h"
 
 #include "minidl/optim/schedules.h"
 #include "minidl/optim/optimizer.h"

@@ -29,6 +29,9 @@ class GRU : public RNNBase {
   explicit GRU(const GRUOptions& options);
   nlohmann::json get_config() const override;
   static GRU from_config(const nlohmann::json& config);
+  std::shared_ptr<RNNBase> rebuilt_from_config(const nlohmann::json& config) const override {
+    return std::make_shared<GRU>(from_config(config));
+  }
 
  protected:
   Shape bias_shape() const override;

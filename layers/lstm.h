@@ -28,6 +28,9 @@ class LSTM : public RNNBase {
   explicit LSTM(const LSTMOptions& options);
   nlohmann::json get_config() const override;
   static LSTM from_config(const nlohmann::json& config);
+  std::shared_ptr<RNNBase> rebuilt_from_config(const nlohmann::json& config) const override {
+    return std::make_shared<LSTM>(from_config(config));
+  }
 
  protected:
   initializers::Initializer bias_initializer() const override;

@@ -221,6 +221,11 @@ void RNNBase::check_initial_state(const Shape& x, const std::vector<Shape>& init
   }
 }
 
+std::shared_ptr<RNNBase> RNNBase::rebuilt_from_config(const nlohmann::json&) const {
+  throw_invalid_argument("layer '{}' ({}) cannot be rebuilt from its config: override RNNBase::rebuilt_from_config in {}",
+                         name(), class_name(), class_name());
+}
+
 std::string RNNBase::weight_scope() const {
   const std::string& cls = class_name();
   if (cls == "SimpleRNN") return "simple_rnn_cell";

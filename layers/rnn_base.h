@@ -146,6 +146,10 @@ class RNNBase : public Layer {
   std::string several_outputs_hint() const override {
     return "call_with_state(x, initial_state), which returns the output and the states (return_state=True)";
   }
+  // A new, unbuilt layer of this class made from `config` (get_config()'s keys): Keras's
+  // deserialize(serialize(layer)) with edits, how Bidirectional makes its two directions. SimpleRNN,
+  // LSTM and GRU override it; a user RNN class must too to be wrapped.
+  virtual std::shared_ptr<RNNBase> rebuilt_from_config(const nlohmann::json& config) const;
   // Keras's compute_mask: the input's mask with return_sequences, none otherwise.
   Tensor compute_mask(const Tensor& inputs, const Tensor& previous_mask) const override;
 
@@ -153,6 +157,8 @@ class RNNBase : public Layer {
   const VariablePtr& recurrent_kernel() const { return recurrent_kernel_; }
   const VariablePtr& bias() const { return bias_; }
   const RNNArgs& args() const { return args_; }
+  // How many states a call carries: 1 ([h]), or 2 for LSTM ([h, c]).
+  std::size_t state_count() const { return static_cast<std::size_t>(state_count_); }
 
   // stateful=true: the kept states, in Keras's order (empty until the batch size is known), and
   // Keras's reset_state() (reset_states() is its compatibility alias), which zeroes them.

@@ -23,6 +23,9 @@ class SimpleRNN : public RNNBase {
   explicit SimpleRNN(const SimpleRNNOptions& options);
   nlohmann::json get_config() const override;
   static SimpleRNN from_config(const nlohmann::json& config);
+  std::shared_ptr<RNNBase> rebuilt_from_config(const nlohmann::json& config) const override {
+    return std::make_shared<SimpleRNN>(from_config(config));
+  }
 
  protected:
   std::vector<Tensor> step(const Tensor& xp, const std::vector<Tensor>& states, const Masks& masks) const override;

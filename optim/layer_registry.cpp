@@ -35,6 +35,7 @@
 #include "minidl/layers/lstm.h"
 #include "minidl/layers/masking.h"
 #include "minidl/layers/gru.h"
+#include "minidl/layers/bidirectional.h"
 
 namespace minidl::optim {
 
@@ -203,6 +204,22 @@ std::shared_ptr<layers::Layer> merge(const json& c) {
   return share(M(o));
 }
 
+// The wrapped layers are whole serialized layers ({"class_name": "LSTM", "config": {...}}), so any
+// registered RNN class (a user's too) can be wrapped.
+std::shared_ptr<layers::RNNBase> wrapped_rnn(const json& serialized, const char* key) {
+  auto layer = std::dynamic_pointer_cast<layers::RNNBase>(layer_from_config(serialized));
+  if (!layer)
+    throw_invalid_argument("Bidirectional: `{}` must be a recurrent layer (SimpleRNN, LSTM, GRU), received class '{}'",
+                           key, serialized.value("class_name", std::string("?")));
+  return layer;
+}
+
+std::shared_ptr<layers::Layer> bidirectional(const json& c) {
+  const auto forward = wrapped_rnn(c.at("layer"), "layer");
+  const bool backward = c.contains("backward_layer") && !c["backward_layer"].is_null();
+  return share(layers::Bidirectional::from_config(c, *forward, backward ? wrapped_rnn(c["backward_layer"], "backward_layer") : nullptr));
+}
+
 std::shared_ptr<layers::Layer> concatenate(const json& c) {
   layers::ConcatenateOptions o;
   cfg::read_common(c, o);
@@ -253,6 +270,7 @@ struct Registry {
       {"SimpleRNN", [](const json& c) { return share(layers::SimpleRNN::from_config(c)); }},
       {"LSTM", [](const json& c) { return share(layers::LSTM::from_config(c)); }},
       {"GRU", [](const json& c) { return share(layers::GRU::from_config(c)); }},
+      {"Bidirectional", bidirectional},
       {"Masking", [](const json& c) { return share(layers::Masking::from_config(c)); }},
   };
 };

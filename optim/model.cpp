@@ -13,6 +13,7 @@
 #include "minidl/core/error.h"
 #include "minidl/core/io/batching.h"
 #include "minidl/layers/functional.h"
+#include "minidl/layers/sequential.h"
 #include "minidl/optim/compile_outputs.h"
 #include "minidl/optim/progbar.h"
 #include "minidl/optim/registry.h"
@@ -91,7 +92,7 @@ Model::Model(std::shared_ptr<layers::Layer> network) : network_(std::move(networ
   if (auto* f = dynamic_cast<layers::Functional*>(network_.get())) {
     output_names_ = f->output_names();
     if (output_names_.size() > 1) functional_ = f;
-  } else if (auto* c = dynamic_cast<layers::Container*>(network_.get()); c && !c->layers().empty()) {
+  } else if (auto* c = dynamic_cast<layers::Sequential*>(network_.get()); c && !c->layers().empty()) {
     output_names_ = {c->layers().back()->name()};
   } else {
     output_names_ = {network_->name()};

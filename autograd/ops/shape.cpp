@@ -118,6 +118,20 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_
   });
 }
 
+Tensor flip(const Tensor& x, std::int64_t axis) {
+  const auto ax = static_cast<std::size_t>(normalize_axis(axis, x.ndim(), "flip axis"));
+  const std::vector<std::int64_t>& dims = x.shape().dims();
+  // Read from the last element of the axis backwards: a negative source stride.
+  std::vector<std::int64_t> src_strides = x.shape().strides();
+  const std::int64_t offset = dims[ax] > 0 ? (dims[ax] - 1) * src_strides[ax] : 0;
+  src_strides[ax] = -src_strides[ax];
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  copy_block(out, 0, out.shape().strides(), x, offset, src_strides, dims);
+  return record("flip", {x}, out, [ax](const Tensor& g, const GradMask&) {
+    return std::vector<Tensor>{flip(g, static_cast<std::int64_t>(ax))};
+  });
+}
+
 Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis) {
   if (tensors.empty()) throw_invalid_argument("concat: needs at least one tensor, received none");
   const Tensor& first = tensors[0];
