@@ -132,3 +132,35 @@ TEST_CASE("seq2seq: save, load_model and resume match an uninterrupted run", "[o
   const auto h1 = resumed.fit({d.enc, d.dec}, d.y, last_epoch);
   CHECK(h1["loss"][0] == h3["loss"][2]);
 }
+
+TEST_CASE("Bidirectional in a Sequential: fit learns a sequence mean, save and load_model predict the same",
+          "[optim][bidirectional][saving]") {
+  // The mean of the first feature over time needs the whole sequence: both directions see it.
+  const auto d = seq2seq_data(64);
+  const Tensor y = reshape(slice(d.y, 1, 0, 1), {64, 1});
+  auto build = [] {
+    layers::clear_session();
+    auto net = std::make_shared<layers::Sequential>(layers::SequentialOptions{.name = "bi_model", .input_shape = Shape{5, 2}});
+    net->add(layers::Bidirectional(layers::LSTM({.units = 6, .return_sequences = true}), {.merge_mode = "sum"}));
+    net->add(layers::Bidirectional(layers::GRU({.units = 4})));
+    net->add(layers::Dense({.units = 1}));
+    optim::Model m(net);
+    m.compile({.optimizer = optim::Adam({.learning_rate = 0.01}), .loss = "mse"});
+    return m;
+  };
+  optim::Model model = build();
+  CHECK(model.network().weights().size() == 3 * 4 + 2);
+  const auto h = model.fit(d.enc, y, {.batch_size = 8, .epochs = 15, .verbose = 0, .seed = 2});
+  const auto& loss = h.history.at("loss");
+  CHECK(loss.back() < 0.3 * loss.front());
+
+  TempDir dir("bidirectional");
+  model.save(dir / "bi.safetensors");
+  optim::Model loaded = optim::load_model(dir / "bi.safetensors");
+  CHECK(loaded.network().get_config() == model.network().get_config());
+  CHECK(loaded.predict(d.enc).to_vector<float>() == model.predict(d.enc).to_vector<float>());
+  // Keras's summary row for the wrapper: its merged output and both directions' weights.
+  const auto& net = dynamic_cast<const layers::Sequential&>(model.network());
+  CHECK(net.get_layer(0)->class_name() == "Bidirectional");
+  CHECK(net.get_layer(0)->count_params() == 2 * (4 * 6 * (2 + 6 + 1)));
+}
