@@ -393,6 +393,18 @@ std::vector<Mistake> layer_mistakes() {
        {"Mean", "axis 2 is out of bounds"}},
       {"ops::cast to an unknown dtype", [] { ops::cast(Input({.shape = Shape{3}}), "float8"); }, kInvalid,
        {"cast", "'float8'"}},
+      {"Bidirectional with an unknown merge_mode", [] { Bidirectional(LSTM({.units = 2}), {.merge_mode = "max"}); },
+       kInvalid, {"Invalid merge mode", "Received: max", "\"concat\""}},
+      {"Bidirectional given an odd count of initial states",
+       [] { Bidirectional(GRU({.units = 2})).call_with_state(zeros({1, 3, 2}), false, {zeros({1, 2})}); }, kInvalid,
+       {"Bidirectional", "even count", "received 1"}},
+      {"a three-output model called as a one-output layer",
+       [] {
+         auto x = Input({.shape = Shape{2}});
+         auto model = std::make_shared<Functional>(x, std::vector<KerasTensor>{Dense({.units = 1})(x), x, x});
+         (*model)(Input({.shape = Shape{2}}));
+       },
+       kInvalid, {"returns 3 tensors", "call_outputs(inputs)"}},
   };
 }
 
