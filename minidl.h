@@ -74,6 +74,7 @@
 #include "minidl/layers/lstm.h"
 #include "minidl/layers/gru.h"
 #include "minidl/layers/bidirectional.h"
+#include "minidl/layers/time_distributed.h"
 
 #include "minidl/optim/schedules.h"
 #include "minidl/optim/optimizer.h"

@@ -75,12 +75,8 @@ Bidirectional Bidirectional::from_config(const nlohmann::json& c, const RNNBase&
 nlohmann::json Bidirectional::get_config() const {
   nlohmann::json c = Layer::get_config();
   c["merge_mode"] = merge_mode_ ? nlohmann::json(*merge_mode_) : nlohmann::json(nullptr);
-  auto serialized = [](const RNNBase& l) {
-    return nlohmann::json{{"module", "keras.layers"}, {"class_name", l.class_name()}, {"config", l.get_config()},
-                          {"registered_name", nullptr}};
-  };
-  c["layer"] = serialized(*forward_);
-  c["backward_layer"] = serialized(*backward_);
+  c["layer"] = serialize_layer(*forward_);
+  c["backward_layer"] = serialize_layer(*backward_);
   return c;
 }
 

@@ -63,6 +63,10 @@ Dense Dense::from_config(const nlohmann::json& c) {
   DenseOptions o;
   config::read_weight_args(c, o);
   o.units = json_int(c.at("units"), "units");
+  // LoRA and quantization would add weights minidl does not have: refused rather than loaded wrong.
+  for (const char* key : {"lora_rank", "quantization_config"})
+    if (c.contains(key) && !c[key].is_null())
+      throw_invalid_argument("Dense: {} is not supported by minidl, received {}={}", key, key, c[key].dump());
   return Dense(o);
 }
 

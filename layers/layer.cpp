@@ -72,6 +72,11 @@ void clear_session() {
   g_name_counts.clear();
 }
 
+nlohmann::json serialize_layer(const Layer& layer) {
+  return {{"module", "keras.layers"}, {"class_name", layer.class_name()}, {"config", layer.get_config()},
+          {"registered_name", nullptr}};
+}
+
 nlohmann::json dtype_config(DType dtype) {
   return {{"module", "keras"},
           {"class_name", "DTypePolicy"},

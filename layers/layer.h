@@ -200,6 +200,9 @@ std::string snake_case(const std::string& class_name);
 // Resets the automatic name counters (keras.backend.clear_session()).
 void clear_session();
 
+// A layer as Keras serializes one inside another's config (a Sequential's layers, a wrapper's
+// "layer"): {"module": "keras.layers", "class_name", "config", "registered_name": null}.
+nlohmann::json serialize_layer(const Layer& layer);
 // Keras's serialized dtype policy {"module": "keras", "class_name": "DTypePolicy", ...}.
 nlohmann::json dtype_config(DType dtype);
 // A mask checked against the input `x` of `layer` (its shape must be x's leading axes) and made 1/0

@@ -97,11 +97,7 @@ nlohmann::json Sequential::get_config() const {
                                   {"optional", false}}},
                       {"registered_name", nullptr}});
   }
-  for (const auto& l : layers_)
-    layers.push_back({{"module", "keras.layers"},
-                      {"class_name", l->class_name()},
-                      {"config", l->get_config()},
-                      {"registered_name", nullptr}});
+  for (const auto& l : layers_) layers.push_back(serialize_layer(*l));
   config["layers"] = layers;
   return config;
 }

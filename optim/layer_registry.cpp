@@ -36,6 +36,7 @@
 #include "minidl/layers/masking.h"
 #include "minidl/layers/gru.h"
 #include "minidl/layers/bidirectional.h"
+#include "minidl/layers/time_distributed.h"
 
 namespace minidl::optim {
 
@@ -271,6 +272,8 @@ struct Registry {
       {"LSTM", [](const json& c) { return share(layers::LSTM::from_config(c)); }},
       {"GRU", [](const json& c) { return share(layers::GRU::from_config(c)); }},
       {"Bidirectional", bidirectional},
+      {"TimeDistributed",
+       [](const json& c) { return share(layers::TimeDistributed::from_config(c, layer_from_config(c.at("layer")))); }},
       {"Masking", [](const json& c) { return share(layers::Masking::from_config(c)); }},
   };
 };

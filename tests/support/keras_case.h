@@ -10,9 +10,11 @@
 namespace minidl::test {
 
 // Keras's config keys minidl does not write, per class, with why:
-//  - Embedding's quantization_config: minidl has no quantized layers (a non-null value is refused on load).
+//  - Embedding's and Dense's quantization_config: minidl has no quantized layers (a non-null value is
+//    refused on load).
 inline const std::map<std::string, std::set<std::string>>& keras_keys_minidl_lacks() {
-  static const std::map<std::string, std::set<std::string>> m = {{"Embedding", {"quantization_config"}}};
+  static const std::map<std::string, std::set<std::string>> m = {{"Embedding", {"quantization_config"}},
+                                                                 {"Dense", {"quantization_config"}}};
   return m;
 }
 
