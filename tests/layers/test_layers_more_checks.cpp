@@ -134,3 +134,32 @@ TEST_CASE("The new layers refuse bad arguments and inputs as Keras", "[layers][l
   REQUIRE_THROWS_WITH_ALL(GlobalAveragePooling1D().call_with_mask(Tensor::zeros({2, 5, 3}), Tensor::ones({2, 5, 3})),
                           std::invalid_argument, "GlobalAveragePooling1D", "(batch, steps)");
 }
+
+TEST_CASE("The new layers pass or drop the mask as Keras's supports_masking says", "[layers][layers_more][mask]") {
+  const Tensor x = test::pattern({2, 4, 3}, 5);
+  const Tensor mask = Tensor::from_vector(std::vector<float>{1, 1, 0, 1, 1, 0, 0, 0}, Shape{2, 4});
+  // Keras sets supports_masking on the activation layers and Identity: the mask goes on unchanged.
+  ReLU relu;
+  ELU elu;
+  PReLU prelu;
+  Identity identity;
+  for (Layer* l : std::vector<Layer*>{&relu, &elu, &prelu, &identity}) {
+    INFO(l->class_name());
+    const auto out = l->call_with_mask(x, mask);
+    REQUIRE(out.mask.defined());
+    CHECK(out.mask.to_vector<float>() == mask.to_vector<float>());
+  }
+  // The pooling, resampling and padding layers do not set it (their output has other steps), and
+  // GlobalAveragePooling1D consumes it (compute_mask returns None).
+  MaxPooling1D max_pool;
+  AveragePooling1D avg_pool({.pool_size = 2});
+  GlobalMaxPooling1D gmax;
+  GlobalAveragePooling1D gavg;
+  UpSampling1D up;
+  ZeroPadding1D zpad;
+  Cropping1D crop;
+  for (Layer* l : std::vector<Layer*>{&max_pool, &avg_pool, &gmax, &gavg, &up, &zpad, &crop}) {
+    INFO(l->class_name());
+    CHECK_FALSE(l->call_with_mask(x, mask).mask.defined());
+  }
+}

@@ -83,6 +83,9 @@ def cases():
         add(cls(data_format="channels_first", keepdims=True), (2, 3, 5))
     add(layers.GlobalAveragePooling1D(), (3, 6, 2), mask=mask_of((3, 6), 5))
     add(layers.GlobalAveragePooling1D(keepdims=True), (2, 5, 3), mask=mask_of((2, 5), 6))
+    # channels_first: the (batch, steps) mask is over the last axis (minidl takes it when it is also
+    # the input's leading axes, so channels == steps here).
+    add(layers.GlobalAveragePooling1D(data_format="channels_first"), (2, 4, 4), mask=mask_of((2, 4), 9))
     add(layers.UpSampling1D(), (2, 4, 3))
     add(layers.UpSampling1D(size=3), (1, 3, 2))
     add(layers.ZeroPadding1D(), (2, 4, 3))
