@@ -96,9 +96,9 @@ struct SoftmaxOptions {
 };
 
 // With a mask, as Keras: masked positions become -1e9 before the softmax and 0 after it (a row
-// with every position masked is all 0). The mask broadcasts against the input from the trailing
-// axes (Keras's rule), so a (batch, steps) mask suits a (batch, steps) input or a (batch, 1, steps)
-// one; each of its extents must be 1 or the input's.
+// with every position masked is all 0). Keras broadcasts the mask against the input from the
+// trailing axes and refuses a mask that does not broadcast so; minidl's masks are also the input's
+// leading axes (Layer::call_with_mask), so in practice the mask has the input's shape.
 class Softmax : public Layer {
  public:
   MINIDL_SHAREABLE_LAYER(Softmax)

@@ -50,6 +50,8 @@ class GlobalMaxPooling2D : public GlobalPooling2D {
 
 // With a mask (batch, steps) the mean is over the kept steps only: sum(x * m) / sum(m) (a sample
 // with every step masked gives 0 / 0, as Keras). The output carries no mask (Keras's compute_mask).
+// Channels first, minidl's rule that a mask is the input's leading axes admits a (batch, steps)
+// mask only when channels == steps; it then applies over the steps, as Keras.
 class GlobalAveragePooling1D : public GlobalPooling2D {
  public:
   MINIDL_SHAREABLE_LAYER(GlobalAveragePooling1D)

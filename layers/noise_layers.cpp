@@ -11,15 +11,6 @@ namespace minidl::layers {
 
 namespace {
 
-DropoutOptions dropout_options(const SpatialDropoutOptions& o) {
-  DropoutOptions d{.rate = o.rate, .seed = o.seed};
-  d.name = o.name;
-  d.trainable = o.trainable;
-  d.dtype = o.dtype;
-  d.input_shape = o.input_shape;
-  return d;
-}
-
 std::optional<std::uint64_t> seed_of(const nlohmann::json& c) {
   if (c.contains("seed") && !c["seed"].is_null()) return json_uint(c["seed"], "seed");
   return std::nullopt;
@@ -42,7 +33,7 @@ Options gaussian_options(const nlohmann::json& c, double Options::*amount, const
 }  // namespace
 
 SpatialDropout::SpatialDropout(std::string class_name, const SpatialDropoutOptions& o, int rank)
-    : Dropout(std::move(class_name), dropout_options(o)),
+    : Dropout(std::move(class_name), with_common_options(DropoutOptions{.rate = o.rate, .seed = o.seed}, o)),
       rank_(rank),
       channels_last_(is_channels_last(o.data_format, Layer::class_name())) {}
 

@@ -9,11 +9,7 @@ Pooling2DOptions pooling1d_as_2d(const Pooling1DOptions& o, const std::string& c
   check_int_tuple(class_name, "pool_size", {o.pool_size}, true, 1, false);
   Pooling2DOptions p{.pool_size = IntPair(1, o.pool_size), .padding = o.padding, .data_format = o.data_format};
   if (o.strides) p.strides = IntPair(1, *o.strides);
-  p.name = o.name;
-  p.trainable = o.trainable;
-  p.dtype = o.dtype;
-  p.input_shape = o.input_shape;
-  return p;
+  return with_common_options(p, o);
 }
 
 Pooling1DOptions pooling1d_options_from_config(const nlohmann::json& c) {

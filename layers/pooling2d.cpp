@@ -30,8 +30,9 @@ Shape Pooling2D::compute_output_shape(const Shape& in) const {
   require_rank(in, rank_ + 2);
   const int first = channels_last_ ? 1 : 2;  // the first spatial axis
   std::vector<std::int64_t> dims = in.dims();
-  for (int a = 2 - rank_; a < 2; ++a)
-    dims[first + a - (2 - rank_)] = keras_conv_output_length(padding_, dims[first + a - (2 - rank_)], pool_[a], strides_[a], 1);
+  const int held = 2 - rank_;  // rank 1 holds its window and stride in the pairs' second slot
+  for (int a = 0; a < rank_; ++a)
+    dims[first + a] = keras_conv_output_length(padding_, dims[first + a], pool_[held + a], strides_[held + a], 1);
   return Shape(dims.begin(), dims.end());
 }
 
