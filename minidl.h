@@ -75,6 +75,12 @@
 #include "minidl/layers/gru.h"
 #include "minidl/layers/bidirectional.h"
 #include "minidl/layers/time_distributed.h"
+#include "minidl/layers/pooling1d.h"
+#include "minidl/layers/reshaping1d.h"
+#include "minidl/layers/noise_layers.h"
+#include "minidl/layers/prelu.h"
+#include "minidl/layers/steps_view.h"
+#include "minidl/layers/tuple_arg.h"
 
 #include "minidl/optim/schedules.h"
 #include "minidl/optim/optimizer.h"

@@ -1,6 +1,10 @@
 #include "minidl/layers/activation_layers.h"
 
+#include "minidl/autograd/ops/activations.h"
+#include "minidl/autograd/ops/elementwise.h"
+#include "minidl/autograd/ops/shape.h"
 #include "minidl/core/error.h"
+#include "minidl/layers/layer_config.h"
 
 namespace minidl::layers {
 
@@ -27,6 +31,114 @@ nlohmann::json LeakyReLU::get_config() const {
   nlohmann::json c = Layer::get_config();
   c["negative_slope"] = negative_slope_;
   return c;
+}
+
+}  // namespace minidl::layers
+
+namespace minidl::layers {
+
+ReLU::ReLU(const ReLUOptions& o) : Layer("ReLU", common_options(o)), options_(o) {
+  set_supports_masking(true);
+  if (o.max_value && !(*o.max_value >= 0))
+    throw_invalid_argument("ReLU: max_value of a ReLU layer cannot be a negative value. Received: max_value={}",
+                           *o.max_value);
+  if (!(o.negative_slope >= 0))
+    throw_invalid_argument(
+        "ReLU: negative_slope of a ReLU layer cannot be None or a negative value. Received: negative_slope={}",
+        o.negative_slope);
+  if (!(o.threshold >= 0))
+    throw_invalid_argument("ReLU: threshold of a ReLU layer cannot be None or a negative value. Received: threshold={}",
+                           o.threshold);
+}
+
+ReLU ReLU::from_config(const nlohmann::json& c) {
+  ReLUOptions o;
+  config::read_common(c, o);
+  if (c.contains("max_value") && !c["max_value"].is_null()) o.max_value = c["max_value"].get<double>();
+  o.negative_slope = c.value("negative_slope", o.negative_slope);
+  o.threshold = c.value("threshold", o.threshold);
+  return ReLU(o);
+}
+
+Tensor ReLU::call(const Tensor& x, bool) {
+  return activations::relu(x, options_.negative_slope, options_.max_value, options_.threshold);
+}
+
+nlohmann::json ReLU::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["max_value"] = options_.max_value ? nlohmann::json(*options_.max_value) : nlohmann::json(nullptr);
+  c["negative_slope"] = options_.negative_slope;
+  c["threshold"] = options_.threshold;
+  return c;
+}
+
+ELU::ELU(const ELUOptions& o) : Layer("ELU", common_options(o)), alpha_(o.alpha) { set_supports_masking(true); }
+
+ELU ELU::from_config(const nlohmann::json& c) {
+  ELUOptions o;
+  config::read_common(c, o);
+  o.alpha = c.value("alpha", o.alpha);
+  return ELU(o);
+}
+
+nlohmann::json ELU::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["alpha"] = alpha_;
+  return c;
+}
+
+Tensor ELU::call(const Tensor& x, bool) { return activations::elu(x, alpha_); }
+
+Softmax::Softmax(const SoftmaxOptions& o) : Layer("Softmax", common_options(o)), axis_(o.axis) {
+  set_supports_masking(true);
+}
+
+Softmax Softmax::from_config(const nlohmann::json& c) {
+  SoftmaxOptions o;
+  config::read_common(c, o);
+  if (c.contains("axis")) {
+    const nlohmann::json& a = c["axis"];
+    // Keras also takes a list of axes; minidl's softmax runs over one.
+    if (a.is_array() && a.size() != 1)
+      throw_invalid_argument("Softmax: minidl supports one axis, received axis={}", a.dump());
+    o.axis = json_int(a.is_array() ? a[0] : a, "axis");
+  }
+  return Softmax(o);
+}
+
+Tensor Softmax::call(const Tensor& x, bool) { return activations::softmax(x, axis_); }
+
+Masked Softmax::call_masked(const Tensor& x, const Tensor& mask, bool training) {
+  if (!mask.defined()) return {call(x, training), mask};
+  const Shape& ms = mask.shape();
+  const Shape& xs = x.shape();
+  // Keras's broadcast check, trailing axes first.
+  for (std::int64_t i = 1; i <= ms.ndim(); ++i)
+    if (ms[-i] != 1 && ms[-i] != xs[-i])
+      throw_invalid_argument(
+          "Softmax: The `mask` must be broadcastable to `inputs`. Each mask dimension must be 1 or match the "
+          "corresponding input dimension. Received: inputs.shape={}, mask.shape={}",
+          shape_str(xs), shape_str(ms));
+  std::vector<std::int64_t> dims(static_cast<std::size_t>(xs.ndim() - ms.ndim()), 1);
+  for (auto d : ms.dims()) dims.push_back(d);
+  const Tensor keep = broadcast_to(reshape(mask, Shape(dims.begin(), dims.end())), xs);
+  // Keras's _large_negative_number: -1e9 (float16 would take -3e4; minidl has none).
+  const Tensor y = activations::softmax(where(keep, x, Tensor::full(xs, -1e9, x.dtype())), axis_);
+  return {where(keep, y, Tensor::zeros(xs, x.dtype())), mask};
+}
+
+nlohmann::json Softmax::get_config() const {
+  nlohmann::json c = Layer::get_config();
+  c["axis"] = axis_;
+  return c;
+}
+
+Identity::Identity(const IdentityOptions& o) : Layer("Identity", common_options(o)) { set_supports_masking(true); }
+
+Identity Identity::from_config(const nlohmann::json& c) {
+  IdentityOptions o;
+  config::read_common(c, o);
+  return Identity(o);
 }
 
 }  // namespace minidl::layers

@@ -6,6 +6,7 @@
 #include "minidl/autograd/ops/shape.h"
 #include "minidl/core/error.h"
 #include "minidl/layers/layer_config.h"
+#include "minidl/layers/steps_view.h"
 
 namespace minidl::layers {
 
@@ -94,15 +95,11 @@ void ConvBase::create_weights(std::int64_t a, std::int64_t b) {
 }
 
 Tensor ConvBase::to_image(const Tensor& x) const {
-  if (rank_ == 2) return x;
-  const Shape& s = x.shape();
-  return reshape(x, channels_last_ ? Shape{s[0], 1, s[1], s[2]} : Shape{s[0], s[1], 1, s[2]});
+  return rank_ == 2 ? x : steps_to_image(x, channels_last_);
 }
 
 Tensor ConvBase::from_image(const Tensor& y) const {
-  if (rank_ == 2) return y;
-  const Shape& s = y.shape();
-  return reshape(y, channels_last_ ? Shape{s[0], s[2], s[3]} : Shape{s[0], s[1], s[3]});
+  return rank_ == 2 ? y : image_to_steps(y, channels_last_);
 }
 
 Tensor ConvBase::image_kernel() const {

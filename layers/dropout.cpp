@@ -5,19 +5,21 @@
 
 namespace minidl::layers {
 
-Dropout::Dropout(const DropoutOptions& o)
-    : Layer("Dropout", common_options(o)), options_(o), generator_(o.seed) {
+Dropout::Dropout(std::string class_name, const DropoutOptions& o)
+    : Layer(std::move(class_name), common_options(o)), options_(o), generator_(o.seed) {
   set_supports_masking(true);  // as Keras: the mask passes through unchanged
   if (!(o.rate >= 0.0 && o.rate < 1.0))
-    throw_invalid_argument("Dropout: invalid value received for argument `rate`: expected a value in [0, 1) (1 would "
+    throw_invalid_argument("{}: invalid value received for argument `rate`: expected a value in [0, 1) (1 would "
                            "drop everything), received rate={}",
-                           o.rate);
+                           Layer::class_name(), o.rate);
 }
 
 Tensor Dropout::call(const Tensor& x, bool training) {
   if (!training || options_.rate == 0.0) return x;
-  return generator_.draw([&](Generator& gen) { return dropout(x, options_.rate, gen, true, options_.noise_shape); });
+  return generator_.draw([&](Generator& gen) { return dropout(x, options_.rate, gen, true, noise_shape_for(x.shape())); });
 }
+
+std::optional<Shape> Dropout::noise_shape_for(const Shape&) const { return options_.noise_shape; }
 
 std::map<std::string, std::string> Dropout::rng_states() const { return generator_.states(path()); }
 

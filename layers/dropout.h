@@ -1,5 +1,6 @@
 #pragma once
 // Keras's Dropout: active only when called with training=true; inverted scaling 1 / (1 - rate).
+// SpatialDropout1D / 2D (noise_layers.h) are Dropout with a noise shape that drops whole channels.
 #include "minidl/layers/layer.h"
 #include "minidl/layers/layer_generator.h"
 
@@ -15,7 +16,7 @@ struct DropoutOptions {
 class Dropout : public Layer {
  public:
   MINIDL_SHAREABLE_LAYER(Dropout)
-  explicit Dropout(const DropoutOptions& options);
+  explicit Dropout(const DropoutOptions& options) : Dropout("Dropout", options) {}
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   nlohmann::json get_config() const override;
   // The mask generator's state, under path(), so a checkpoint resumes the same masks.
@@ -23,10 +24,15 @@ class Dropout : public Layer {
   void set_rng_states(const std::map<std::string, std::string>& states) override;
 
  protected:
+  Dropout(std::string class_name, const DropoutOptions& options);
   Tensor call(const Tensor& x, bool training) override;
+  // The mask's shape for an input of shape `in` (unset: one draw per element).
+  virtual std::optional<Shape> noise_shape_for(const Shape& in) const;
+
+ protected:
+  DropoutOptions options_;
 
  private:
-  DropoutOptions options_;
   LayerGenerator generator_;
 };
 

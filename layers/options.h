@@ -53,4 +53,14 @@ CommonOptions common_options(const Options& o) {
   return {o.name, o.trainable, o.dtype, o.input_shape};
 }
 
+// `to` with the common fields of `from`: for a layer built on another layer's options struct.
+template <class To, class From>
+To with_common_options(To to, const From& from) {
+  to.name = from.name;
+  to.trainable = from.trainable;
+  to.dtype = from.dtype;
+  to.input_shape = from.input_shape;
+  return to;
+}
+
 }  // namespace minidl::layers

@@ -1,6 +1,7 @@
 #pragma once
 // Keras's MaxPooling2D and AveragePooling2D (strides default to pool_size; 'same' pads so that
-// out = ceil(n / s); average pooling divides by the real cells of each window).
+// out = ceil(n / s); average pooling divides by the real cells of each window). The 1-D layers
+// (pooling1d.h) are the same layer at rank 1: a (1, n) window over an image of height 1.
 #include <optional>
 
 #include "minidl/autograd/ops/conv2d.h"
@@ -22,7 +23,8 @@ class Pooling2D : public Layer {
   nlohmann::json get_config() const override;
 
  protected:
-  Pooling2D(std::string class_name, const Pooling2DOptions& options, bool max);
+  // rank 1: the options hold (1, n) pairs; the input is (batch, steps, channels) or channels first.
+  Pooling2D(std::string class_name, const Pooling2DOptions& options, bool max, int rank = 2);
   void check_input(const Shape& input_shape) const override;
   Tensor call(const Tensor& x, bool training) override;
 
@@ -31,6 +33,7 @@ class Pooling2D : public Layer {
   std::string padding_;
   bool channels_last_;
   bool max_;
+  int rank_;
 };
 
 class MaxPooling2D : public Pooling2D {

@@ -37,6 +37,10 @@
 #include "minidl/layers/gru.h"
 #include "minidl/layers/bidirectional.h"
 #include "minidl/layers/time_distributed.h"
+#include "minidl/layers/noise_layers.h"
+#include "minidl/layers/pooling1d.h"
+#include "minidl/layers/prelu.h"
+#include "minidl/layers/reshaping1d.h"
 
 namespace minidl::optim {
 
@@ -275,6 +279,23 @@ struct Registry {
       {"TimeDistributed",
        [](const json& c) { return share(layers::TimeDistributed::from_config(c, layer_from_config(c.at("layer")))); }},
       {"Masking", [](const json& c) { return share(layers::Masking::from_config(c)); }},
+      {"MaxPooling1D", [](const json& c) { return share(layers::MaxPooling1D::from_config(c)); }},
+      {"AveragePooling1D", [](const json& c) { return share(layers::AveragePooling1D::from_config(c)); }},
+      {"GlobalMaxPooling1D", global_pooling<layers::GlobalMaxPooling1D>},
+      {"GlobalAveragePooling1D", global_pooling<layers::GlobalAveragePooling1D>},
+      {"UpSampling1D", [](const json& c) { return share(layers::UpSampling1D::from_config(c)); }},
+      {"ZeroPadding1D", [](const json& c) { return share(layers::ZeroPadding1D::from_config(c)); }},
+      {"Cropping1D", [](const json& c) { return share(layers::Cropping1D::from_config(c)); }},
+      {"RepeatVector", [](const json& c) { return share(layers::RepeatVector::from_config(c)); }},
+      {"SpatialDropout1D", [](const json& c) { return share(layers::SpatialDropout1D::from_config(c)); }},
+      {"SpatialDropout2D", [](const json& c) { return share(layers::SpatialDropout2D::from_config(c)); }},
+      {"GaussianNoise", [](const json& c) { return share(layers::GaussianNoise::from_config(c)); }},
+      {"GaussianDropout", [](const json& c) { return share(layers::GaussianDropout::from_config(c)); }},
+      {"ReLU", [](const json& c) { return share(layers::ReLU::from_config(c)); }},
+      {"ELU", [](const json& c) { return share(layers::ELU::from_config(c)); }},
+      {"Softmax", [](const json& c) { return share(layers::Softmax::from_config(c)); }},
+      {"PReLU", [](const json& c) { return share(layers::PReLU::from_config(c)); }},
+      {"Identity", [](const json& c) { return share(layers::Identity::from_config(c)); }},
   };
 };
 
