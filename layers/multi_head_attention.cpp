@@ -83,7 +83,11 @@ MultiHeadAttention::MultiHeadAttention(const MultiHeadAttentionOptions& o)
   set_activity_regularizer(o.activity_regularizer);
 }
 
-Tensor MultiHeadAttention::call(const Tensor&, bool) {
+Tensor MultiHeadAttention::call(const Tensor&, bool) { refuse_one_tensor(); }
+
+void MultiHeadAttention::build_impl(const Shape&) { refuse_one_tensor(); }
+
+void MultiHeadAttention::refuse_one_tensor() const {
   throw_invalid_argument("layer '{}' (MultiHeadAttention) needs a query and a value: call attend(query, value, ...) or "
                          "the layer on {{query, value}} or {{query, value, key}}",
                          name());

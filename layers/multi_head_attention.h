@@ -83,9 +83,12 @@ class MultiHeadAttention : public Layer {
   std::int64_t value_dim() const { return *options_.value_dim; }
 
  protected:
+  // One tensor (operator()(x), build(shape)) is not enough: both throw.
   Tensor call(const Tensor& x, bool training) override;
+  void build_impl(const Shape& input_shape) override;
 
  private:
+  [[noreturn]] void refuse_one_tensor() const;
   struct Projection {  // one EinsumDense: kernel (in..., out...), bias (out...)
     VariablePtr kernel, bias;
   };

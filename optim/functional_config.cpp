@@ -72,7 +72,8 @@ std::vector<History> node_inputs(const json& node, bool rnn, std::size_t* states
 
 // A MultiHeadAttention node of Keras 3: {"args": [query, value], "kwargs": {"key": ...}} (query and
 // value may also sit in kwargs). minidl's functional nodes carry no call options, so the other kwargs
-// (attention_mask, use_causal_mask, return_attention_scores, ...) are refused unless at their defaults.
+// (attention_mask, use_causal_mask, return_attention_scores, ...) are refused unless at their defaults;
+// the Keras masks Keras records (query_mask, value_mask, key_mask) are what minidl hands along anyway.
 std::vector<History> attention_inputs(const json& node, const std::string& layer) {
   if (!node.is_object())
     throw_invalid_argument("Functional config: MultiHeadAttention '{}' has a Keras 2 inbound node, which minidl does "
@@ -81,7 +82,8 @@ std::vector<History> attention_inputs(const json& node, const std::string& layer
   const json args = node.value("args", json::array());
   const json kwargs = node.value("kwargs", json::object());
   for (const auto& [key, value] : kwargs.items()) {
-    const bool tensor = key == "query" || key == "value" || key == "key";
+    // Keras records the masks it handed along (value_mask=NotEqual(...)): minidl hands them itself.
+    const bool tensor = key == "query" || key == "value" || key == "key" || (key.ends_with("_mask") && key != "attention_mask");
     const bool at_default = value.is_null() || value == false;
     if (!tensor && !(key == "training" || at_default))
       throw_invalid_argument("Functional config: MultiHeadAttention '{}' is called with {}={}, which minidl's "

@@ -22,7 +22,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import keras  # noqa: E402
 from keras.src import backend  # noqa: E402
-from pattern import pattern, flat, write_fixture  # noqa: E402
+from pattern import pattern, indices, flat, write_fixture  # noqa: E402
 
 assert keras.backend.backend() == "jax", "run with KERAS_BACKEND=jax"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "keras_mha.json")
@@ -115,9 +115,25 @@ def functional_model():
     return dict(seed=seed, model_config=json.loads(model.to_json())["config"], y_shape=list(y.shape), y=flat(y))
 
 
+def embedding_mask_model():
+    """Embedding(mask_zero) -> mha(e, e) -> Flatten -> Dense: the Keras masks reach the attention."""
+    keras.utils.clear_session()
+    tokens = keras.Input((5,), name="tokens")
+    e = keras.layers.Embedding(7, 4, mask_zero=True)(tokens)
+    a = keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)(e, e)
+    model = keras.Model(tokens, keras.layers.Dense(1)(keras.layers.Flatten()(a)))
+    seed = 80
+    model.set_weights([pattern(tuple(w.shape), seed + 100 + i).astype(np.float32) for i, w in enumerate(model.weights)])
+    x = indices((4, 5), seed, 7).astype(np.float32)
+    x[3] = 0  # a sequence of padding only: every row fully masked
+    y = np.asarray(model.predict(x, verbose=0))
+    return dict(seed=seed, tokens=x.tolist(), model_config=json.loads(model.to_json())["config"], y_shape=list(y.shape),
+                y=flat(y))
+
+
 def main():
     cases = [run_case(*c, seed=10 * i + 1) for i, c in enumerate(CASES)]
-    write_fixture(OUT, {"cases": cases, "functional": [functional_model()]})
+    write_fixture(OUT, {"cases": cases, "functional": [functional_model(), embedding_mask_model()]})
 
 
 if __name__ == "__main__":
