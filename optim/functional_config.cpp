@@ -83,7 +83,8 @@ std::vector<History> attention_inputs(const json& node, const std::string& layer
   const json kwargs = node.value("kwargs", json::object());
   for (const auto& [key, value] : kwargs.items()) {
     // Keras records the masks it handed along (value_mask=NotEqual(...)): minidl hands them itself.
-    const bool tensor = key == "query" || key == "value" || key == "key" || (key.ends_with("_mask") && key != "attention_mask");
+    const bool tensor = key == "query" || key == "value" || key == "key" ||
+                        key == "query_mask" || key == "value_mask" || key == "key_mask";
     const bool at_default = value.is_null() || value == false;
     if (!tensor && !(key == "training" || at_default))
       throw_invalid_argument("Functional config: MultiHeadAttention '{}' is called with {}={}, which minidl's "

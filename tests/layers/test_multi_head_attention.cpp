@@ -114,10 +114,10 @@ TEST_CASE("MultiHeadAttention matches Keras: outputs, scores, gradients, weights
       } else {
         CHECK_FALSE(r.scores.defined());
       }
-      if (k.call.query_mask.defined()) REQUIRE_CLOSE(r.mask, k.call.query_mask, 0.0, 0.0);  // the output keeps it
+      if (k.call.query_mask.defined()) REQUIRE_CLOSE(r.mask, k.call.query_mask, 0.0, 1e-30);  // the output keeps it
       loss.backward();
-      std::vector<Tensor> inputs{k.query, k.value};
-      if (k.key.defined()) inputs.push_back(k.key);
+      const std::vector<Tensor> inputs =
+          k.key.defined() ? std::vector<Tensor>{k.query, k.value, k.key} : std::vector<Tensor>{k.query, k.value};
       REQUIRE(inputs.size() == c["grads_inputs"].size());
       for (std::size_t i = 0; i < inputs.size(); ++i) {
         INFO("input " << i);
@@ -247,7 +247,7 @@ TEST_CASE("MultiHeadAttention: dropout on the attention probabilities, seeded", 
     return mha.attend(q, q, {.return_attention_scores = true, .training = training});
   };
   const AttentionResult inference = run(false, 1), a = run(true, 1), b = run(true, 1), other = run(true, 2);
-  REQUIRE_CLOSE(a.output, b.output, 0.0, 0.0);  // the same seed drops the same probabilities
+  REQUIRE_CLOSE(a.output, b.output, 0.0, 1e-30);  // the same seed drops the same probabilities
   CHECK(max_abs(a.output - inference.output) > 1e-3);
   CHECK(max_abs(a.output - other.output) > 1e-3);
   REQUIRE_CLOSE(a.scores, inference.scores, 1e-7, 1e-7);  // the scores are returned before the dropout
@@ -320,7 +320,7 @@ TEST_CASE("MultiHeadAttention in a functional model: Keras's config loads and pr
         if (l["name"] == k["name"] && l["class_name"] == "MultiHeadAttention") CHECK(l["inbound_nodes"] == k["inbound_nodes"]);
     auto again = std::dynamic_pointer_cast<Functional>(optim::layer_from_config({{"class_name", "Functional"}, {"config", ours}}));
     again->set_weights(w);
-    REQUIRE_CLOSE(again->call_inputs(x, false), y, 0.0, 0.0);
+    REQUIRE_CLOSE(again->call_inputs(x, false), y, 0.0, 1e-30);  // identical
   }
 }
 
@@ -342,7 +342,7 @@ TEST_CASE("MultiHeadAttention in a functional config: key reads, other call opti
   auto loaded = std::dynamic_pointer_cast<Functional>(optim::layer_from_config({{"class_name", "Functional"}, {"config", config}}));
   const std::vector<Tensor> x{test::pattern({2, 3, 4}, 1), test::pattern({2, 5, 2}, 2), test::pattern({2, 5, 3}, 3)};
   loaded->set_weights(model->get_weights());
-  REQUIRE_CLOSE(loaded->call_inputs(x, false), model->call_inputs(x, false), 0.0, 0.0);
+  REQUIRE_CLOSE(loaded->call_inputs(x, false), model->call_inputs(x, false), 0.0, 1e-30);  // identical
   (*node)["kwargs"]["use_causal_mask"] = true;
   REQUIRE_THROWS_WITH_ALL(optim::layer_from_config({{"class_name", "Functional"}, {"config", config}}), std::invalid_argument,
                           "MultiHeadAttention 'att'", "use_causal_mask=true", "only query, value and key");
@@ -363,7 +363,7 @@ TEST_CASE("MultiHeadAttention: Embedding(mask_zero) -> self-attention -> Dense f
   auto net = std::make_shared<Functional>(tokens, y);
   const std::string table = net->summary_string();
   INFO(table);
-  CHECK(table.find("multi_head_attention (MultiHeadAttention)") != std::string::npos);
+  CHECK(table.find("multi_head_attenti") != std::string::npos);  // Keras cuts long names too
   CHECK(table.find("(None, 5, 4)") != std::string::npos);
   CHECK(table.find(std::to_string(3 * (4 * 2 * 3 + 2 * 3) + 2 * 3 * 4 + 4)) != std::string::npos);  // 118 parameters
   optim::Model model(net);
