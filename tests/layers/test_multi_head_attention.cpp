@@ -378,3 +378,20 @@ TEST_CASE("MultiHeadAttention: Embedding(mask_zero) -> self-attention -> Dense f
   REQUIRE_CLOSE(loaded.predict(x), model.predict(x), 1e-7, 1e-7);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("MultiHeadAttention: activity_regularizer on each projection, as Keras's sublayers", "[layers][attention][regularizers]") {
+  // Keras hands activity_regularizer to its four EinsumDense sublayers (query, key, value,
+  // attention_output), each adding l2(output) / batch; the layer itself adds none.
+  MultiHeadAttention mha({.num_heads = 2, .key_dim = 3, .bias_initializer = "ones", .activity_regularizer = "l2"});
+  const Tensor q = test::pattern({2, 3, 4}, 1), v = test::pattern({2, 5, 4}, 2);
+  const Tensor y = mha.attend(q, v).output;
+  const auto w = mha.weights();
+  auto l2 = [](const Tensor& t) { return 0.01 * (t * t).sum().item() / 2.0; };
+  auto proj = [](const Tensor& x, const VariablePtr& k, const VariablePtr& b) {
+    return matmul(x, k->value.reshape({4, 6})) + b->value.reshape({6});
+  };
+  const double expected = l2(proj(q, w[0], w[1])) + l2(proj(v, w[2], w[3])) + l2(proj(v, w[4], w[5])) + l2(y);
+  double total = 0.0;
+  for (const auto& loss : mha.losses()) total += loss.item();
+  CHECK(total == Approx(expected).epsilon(1e-5));
+}
