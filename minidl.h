@@ -65,6 +65,7 @@
 #include "minidl/layers/sequential.h"
 #include "minidl/layers/input_layer.h"
 #include "minidl/layers/merge.h"
+#include "minidl/layers/multi_head_attention.h"
 #include "minidl/layers/functional.h"
 #include "minidl/layers/op_layer.h"
 #include "minidl/layers/ops.h"

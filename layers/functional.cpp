@@ -291,6 +291,12 @@ nlohmann::json Functional::get_config() const {
         inbound.push_back(op->inbound_node(tensors));
         continue;
       }
+      if (l->class_name() == "MultiHeadAttention") {  // Keras's mha(query, value, key=key)
+        json args = {tensor_config(n->inputs[0]), tensor_config(n->inputs[1])}, kwargs = json::object();
+        if (n->inputs.size() > 2) kwargs["key"] = tensor_config(n->inputs[2]);
+        inbound.push_back({{"args", args}, {"kwargs", kwargs}});
+        continue;
+      }
       // The positional tensors (one, or a merge's list) in args; an RNN's initial_state in kwargs.
       const std::size_t positional = n->inputs.size() - n->state_inputs;
       json arg = json::array(), kwargs = json::object();

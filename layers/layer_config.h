@@ -59,12 +59,9 @@ void read_common(const nlohmann::json& c, Options& o) {
   if (c.contains("dtype")) o.dtype = dtype_name_of(c["dtype"]);
 }
 
-// The fields Dense, Conv2D and Conv2DTranspose share.
+// The initializers, regularizers and constraints of a kernel and a bias (no activation, no use_bias).
 template <class Options>
-void read_weight_args(const nlohmann::json& c, Options& o) {
-  read_common(c, o);
-  if (c.contains("activation")) o.activation = ActivationArg::from_config(c["activation"]);
-  o.use_bias = c.value("use_bias", true);
+void read_kernel_bias_args(const nlohmann::json& c, Options& o) {
   if (c.contains("kernel_initializer")) o.kernel_initializer = initializers::Initializer::from_config(c["kernel_initializer"]);
   if (c.contains("bias_initializer")) o.bias_initializer = initializers::Initializer::from_config(c["bias_initializer"]);
   if (c.contains("kernel_regularizer")) o.kernel_regularizer = regularizers::Regularizer::from_config(c["kernel_regularizer"]);
@@ -75,11 +72,8 @@ void read_weight_args(const nlohmann::json& c, Options& o) {
   if (c.contains("bias_constraint")) o.bias_constraint = constraints::Constraint::from_config(c["bias_constraint"]);
 }
 
-// Writes the same fields in Keras's get_config() form.
 template <class Options>
-void write_weight_args(nlohmann::json& c, const Options& o) {
-  c["activation"] = o.activation.config_value();
-  c["use_bias"] = o.use_bias;
+void write_kernel_bias_args(nlohmann::json& c, const Options& o) {
   c["kernel_initializer"] = o.kernel_initializer.serialize();
   c["bias_initializer"] = o.bias_initializer.serialize();
   c["kernel_regularizer"] = o.kernel_regularizer.serialize();
@@ -87,6 +81,23 @@ void write_weight_args(nlohmann::json& c, const Options& o) {
   c["activity_regularizer"] = o.activity_regularizer.serialize();
   c["kernel_constraint"] = o.kernel_constraint.serialize();
   c["bias_constraint"] = o.bias_constraint.serialize();
+}
+
+// The fields Dense, Conv2D and Conv2DTranspose share.
+template <class Options>
+void read_weight_args(const nlohmann::json& c, Options& o) {
+  read_common(c, o);
+  if (c.contains("activation")) o.activation = ActivationArg::from_config(c["activation"]);
+  o.use_bias = c.value("use_bias", true);
+  read_kernel_bias_args(c, o);
+}
+
+// Writes the same fields in Keras's get_config() form.
+template <class Options>
+void write_weight_args(nlohmann::json& c, const Options& o) {
+  c["activation"] = o.activation.config_value();
+  c["use_bias"] = o.use_bias;
+  write_kernel_bias_args(c, o);
 }
 
 template <class Options>

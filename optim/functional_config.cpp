@@ -70,6 +70,46 @@ std::vector<History> node_inputs(const json& node, bool rnn, std::size_t* states
   return out;
 }
 
+// A MultiHeadAttention node of Keras 3: {"args": [query, value], "kwargs": {"key": ...}} (query and
+// value may also sit in kwargs). minidl's functional nodes carry no call options, so the other kwargs
+// (attention_mask, use_causal_mask, return_attention_scores, ...) are refused unless at their defaults;
+// the Keras masks Keras records (query_mask, value_mask, key_mask) are what minidl hands along anyway.
+std::vector<History> attention_inputs(const json& node, const std::string& layer) {
+  if (!node.is_object())
+    throw_invalid_argument("Functional config: MultiHeadAttention '{}' has a Keras 2 inbound node, which minidl does "
+                           "not read: {}",
+                           layer, node.dump().substr(0, 200));
+  const json args = node.value("args", json::array());
+  const json kwargs = node.value("kwargs", json::object());
+  for (const auto& [key, value] : kwargs.items()) {
+    // Keras records the masks it handed along (value_mask=NotEqual(...)): minidl hands them itself.
+    const bool tensor = key == "query" || key == "value" || key == "key" ||
+                        key == "query_mask" || key == "value_mask" || key == "key_mask";
+    const bool at_default = value.is_null() || value == false;
+    if (!tensor && !(key == "training" || at_default))
+      throw_invalid_argument("Functional config: MultiHeadAttention '{}' is called with {}={}, which minidl's "
+                             "functional graphs cannot carry (only query, value and key); call attend() eagerly instead",
+                             layer, key, value.dump().substr(0, 120));
+  }
+  auto pick = [&](std::size_t position, const char* name) -> const json* {
+    if (args.is_array() && args.size() > position && !args[position].is_null()) return &args[position];
+    if (kwargs.contains(name) && !kwargs[name].is_null()) return &kwargs[name];
+    return nullptr;
+  };
+  const json* query = pick(0, "query");
+  const json* value = pick(1, "value");
+  if (!query || !value)
+    throw_invalid_argument("Functional config: MultiHeadAttention '{}' needs a query and a value, received {}", layer,
+                           node.dump().substr(0, 200));
+  if (args.is_array() && args.size() > 3)
+    throw_invalid_argument("Functional config: MultiHeadAttention '{}': minidl reads query, value and key, received {} "
+                           "positional arguments",
+                           layer, args.size());
+  std::vector<History> out{history_of(*query), history_of(*value)};
+  if (const json* key = pick(2, "key")) out.push_back(history_of(*key));
+  return out;
+}
+
 // Output h.tensor of a node whose outputs are `node`.
 layers::KerasTensor tensor_of(const std::vector<layers::KerasTensor>& node, const History& h) {
   if (h.tensor >= node.size())
@@ -146,7 +186,9 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
       while (entry.done < entry.nodes.size()) {
         std::size_t states = 0;
         const bool rnn = dynamic_cast<const layers::RNNBase*>(entry.layer.get()) != nullptr;
-        const auto refs = node_inputs(entry.nodes[entry.done], rnn, &states);
+        const bool attention = entry.layer->class_name() == "MultiHeadAttention";
+        const auto refs = attention ? attention_inputs(entry.nodes[entry.done], entry.name)
+                                    : node_inputs(entry.nodes[entry.done], rnn, &states);
         std::vector<layers::KerasTensor> args;
         for (History h : refs) {
           h = without_builtin_node(h, false);

@@ -22,6 +22,7 @@
 #include "minidl/layers/layer_config.h"
 #include "minidl/layers/layer_normalization.h"
 #include "minidl/layers/merge.h"
+#include "minidl/layers/multi_head_attention.h"
 #include "minidl/layers/normalization.h"
 #include "minidl/layers/op_layer.h"
 #include "minidl/layers/pooling2d.h"
@@ -245,6 +246,7 @@ struct Registry {
       {"SeparableConv2D", [](const json& c) { return share(layers::SeparableConv2D::from_config(c)); }},
       {"BatchNormalization", batch_normalization},
       {"LayerNormalization", [](const json& c) { return share(layers::LayerNormalization::from_config(c)); }},
+      {"MultiHeadAttention", [](const json& c) { return share(layers::MultiHeadAttention::from_config(c)); }},
       {"GroupNormalization", [](const json& c) { return share(layers::GroupNormalization::from_config(c)); }},
       {"Embedding", [](const json& c) { return share(layers::Embedding::from_config(c)); }},
       {"Dropout", dropout},
