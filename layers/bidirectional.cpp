@@ -151,20 +151,12 @@ std::vector<Tensor> Bidirectional::call_with_state(const Tensor& x, bool trainin
   return values;
 }
 
-namespace {
-std::vector<KerasTensor> with_states(const KerasTensor& x, const std::vector<KerasTensor>& initial_state) {
-  std::vector<KerasTensor> inputs{x};
-  inputs.insert(inputs.end(), initial_state.begin(), initial_state.end());
-  return inputs;
-}
-}  // namespace
-
 std::vector<KerasTensor> Bidirectional::call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state) & {
-  return record_node(shared_for_graph(), with_states(x, initial_state), initial_state.size());
+  return record_node(shared_for_graph(), with_initial_state(x, initial_state), initial_state.size());
 }
 
 std::vector<KerasTensor> Bidirectional::call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state) && {
-  return record_node(std::move(*this).shared_for_graph(), with_states(x, initial_state), initial_state.size());
+  return record_node(std::move(*this).shared_for_graph(), with_initial_state(x, initial_state), initial_state.size());
 }
 
 std::vector<Shape> Bidirectional::node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const {

@@ -39,6 +39,12 @@ std::vector<KerasTensor> record_node(std::shared_ptr<Layer> layer, const std::ve
   return out;
 }
 
+std::vector<KerasTensor> with_initial_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state) {
+  std::vector<KerasTensor> inputs{x};
+  inputs.insert(inputs.end(), initial_state.begin(), initial_state.end());
+  return inputs;
+}
+
 std::uint64_t next_node_id() {
   static std::atomic<std::uint64_t> counter{0};
   return ++counter;

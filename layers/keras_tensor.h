@@ -58,6 +58,9 @@ struct Node {
 std::vector<KerasTensor> record_node(std::shared_ptr<Layer> layer, const std::vector<KerasTensor>& inputs,
                                      std::size_t state_inputs = 0);
 
+// A node's inputs for a call with initial_state: the sequence, then the states (RNNs, Bidirectional).
+std::vector<KerasTensor> with_initial_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state);
+
 // Ids for new nodes: increasing, thread-safe.
 std::uint64_t next_node_id();
 

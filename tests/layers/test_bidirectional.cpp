@@ -3,6 +3,7 @@
 // custom backward layer and stateful calls: outputs, gradients w.r.t. the input and every weight,
 // get_config, Keras's model config loaded. Also the flip op (a hand-written reversal and a float64
 // gradient check), a float64 gradient check through the wrapper, and Keras's errors.
+#include "support/functional_case.h"
 #include "support/keras_case.h"
 
 using namespace minidl;
@@ -74,32 +75,9 @@ Inputs case_inputs(const json& c) {
   return in;
 }
 
-void set_case_weights(Layer& model, const json& c) {
-  const auto weights = model.weights();
-  REQUIRE(weights.size() == c["weights"].size());
-  std::vector<Tensor> values;
-  for (std::size_t j = 0; j < weights.size(); ++j) {
-    INFO("ours " << weights[j]->path << " keras " << c["weights"][j]["path"]);
-    CHECK(weights[j]->path == "model/" + c["weights"][j]["path"].get<std::string>());
-    REQUIRE(weights[j]->value.shape() == test::shape_from_json(c["weights"][j]["shape"]));
-    values.push_back(test::pattern(weights[j]->value.shape(), c["seed"].get<std::int64_t>() + 100 + static_cast<std::int64_t>(j)));
-  }
-  model.set_weights(values);
-}
-
-Tensor fixture_tensor(const json& values, const Shape& shape) {
-  return Tensor::from_vector(values.get<std::vector<double>>(), shape).to(DType::Float32);
-}
-
-void check_outputs(Functional& model, const json& c) {
-  const auto y = model.call_outputs(case_inputs(c), false);
-  REQUIRE(y.size() == c["outputs"].size());
-  for (std::size_t k = 0; k < y.size(); ++k) {
-    INFO("output " << k);
-    const json& o = c["outputs"][k];
-    REQUIRE_CLOSE(y[k], fixture_tensor(o["y"], test::shape_from_json(o["shape"])), 1e-5, 1e-6);
-  }
-}
+void set_case_weights(Functional& model, const json& c) { test::set_model_weights(model, c); }
+void check_outputs(Functional& model, const json& c) { test::check_model_outputs(model, c, case_inputs(c)); }
+using test::fixture_tensor;
 
 }  // namespace
 
@@ -130,24 +108,7 @@ TEST_CASE("Bidirectional matches Keras: outputs and gradients", "[layers][rnn][b
       check_outputs(*model, c);  // Keras's gradients below start from the first call's final states too
     }
 
-    Inputs x = case_inputs(c);
-    for (auto& t : x) t.set_requires_grad(true);
-    const auto y = model->call_outputs(x, false);
-    Tensor loss;
-    for (std::size_t k = 0; k < y.size(); ++k) {
-      const Tensor term = (y[k] * test::pattern(y[k].shape(), c["seed"].get<std::int64_t>() + 200 + static_cast<std::int64_t>(k))).sum();
-      loss = loss.defined() ? loss + term : term;
-    }
-    loss.backward();
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      INFO("gradient of input " << i);
-      REQUIRE_CLOSE(x[i].grad(), fixture_tensor(c["grads_inputs"][i], x[i].shape()), 1e-5, 1e-6);
-    }
-    const auto weights = model->weights();
-    for (std::size_t j = 0; j < weights.size(); ++j) {
-      INFO("gradient of " << weights[j]->path);
-      REQUIRE_CLOSE(weights[j]->value.grad(), fixture_tensor(c["grads_weights"][j], weights[j]->value.shape()), 1e-5, 1e-6);
-    }
+    test::check_model_gradients(*model, case_inputs(c), c);
   }
 }
 

@@ -87,20 +87,7 @@ TEST_CASE("seq2seq: encoder states seed the decoder as in Keras (outputs and gra
     check_outputs(*model, c);
 
     // loss = sum_k sum(y_k * pattern(shape_k, seed + 200 + k)), differentiated by the tape.
-    Inputs x = case_inputs(c);
-    for (std::size_t i = 0; i < x.size(); ++i)
-      if (!c["grads_inputs"][i].is_null()) x[i].set_requires_grad(true);
-    test::weighted_output_loss(model->call_outputs(x, false), c).backward();
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      if (c["grads_inputs"][i].is_null()) continue;
-      INFO("gradient of input " << i);
-      REQUIRE_CLOSE(x[i].grad(), fixture_tensor(c["grads_inputs"][i], x[i].shape()), 1e-5, 1e-6);
-    }
-    const auto weights = model->weights();
-    for (std::size_t j = 0; j < weights.size(); ++j) {
-      INFO("gradient of " << weights[j]->path);
-      REQUIRE_CLOSE(weights[j]->value.grad(), fixture_tensor(c["grads_weights"][j], weights[j]->value.shape()), 1e-5, 1e-6);
-    }
+    test::check_model_gradients(*model, case_inputs(c), c);
   }
 }
 

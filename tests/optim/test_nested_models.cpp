@@ -8,6 +8,7 @@
 #include <minidl/minidl.h>
 
 #include "model_support.h"
+#include "support/functional_case.h"
 
 using namespace minidl;
 using namespace minidl::layers;
@@ -104,19 +105,7 @@ void set_case_weights(Functional& model, const json& c) {
   model.set_weights(values);
 }
 
-Tensor fixture_tensor(const json& values, const Shape& shape) {
-  return Tensor::from_vector(values.get<std::vector<double>>(), shape).to(DType::Float32);
-}
-
-void check_outputs(Functional& model, const json& c) {
-  const auto y = model.call_outputs(case_inputs(c), false);
-  REQUIRE(y.size() == c["outputs"].size());
-  for (std::size_t k = 0; k < y.size(); ++k) {
-    INFO("output " << k);
-    const json& o = c["outputs"][k];
-    REQUIRE_CLOSE(y[k], fixture_tensor(o["y"], test::shape_from_json(o["shape"])), 1e-5, 1e-6);
-  }
-}
+void check_outputs(Functional& model, const json& c) { test::check_model_outputs(model, c, case_inputs(c)); }
 
 json inbound_of(const json& layers_json, const std::string& name) {
   for (const auto& l : layers_json)
@@ -159,24 +148,7 @@ TEST_CASE("nested models: several outputs of an inner model feed the outer graph
     set_case_weights(*model, c);
     check_outputs(*model, c);
 
-    Inputs x = case_inputs(c);
-    for (auto& t : x) t.set_requires_grad(true);
-    const auto y = model->call_outputs(x, false);
-    Tensor loss;
-    for (std::size_t k = 0; k < y.size(); ++k) {
-      const Tensor term = (y[k] * test::pattern(y[k].shape(), c["seed"].get<std::int64_t>() + 200 + static_cast<std::int64_t>(k))).sum();
-      loss = loss.defined() ? loss + term : term;
-    }
-    loss.backward();
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      INFO("gradient of input " << i);
-      REQUIRE_CLOSE(x[i].grad(), fixture_tensor(c["grads_inputs"][i], x[i].shape()), 1e-5, 1e-6);
-    }
-    const auto weights = model->weights();
-    for (std::size_t j = 0; j < weights.size(); ++j) {
-      INFO("gradient of " << weights[j]->path);
-      REQUIRE_CLOSE(weights[j]->value.grad(), fixture_tensor(c["grads_weights"][j], weights[j]->value.shape()), 1e-5, 1e-6);
-    }
+    test::check_model_gradients(*model, case_inputs(c), c);
   }
 }
 

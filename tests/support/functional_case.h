@@ -48,4 +48,25 @@ inline Tensor weighted_output_loss(const std::vector<Tensor>& y, const nlohmann:
   return loss;
 }
 
+// Differentiates weighted_output_loss through the tape and compares the gradients with the script's
+// grads_inputs (null: an input without one, e.g. token ids) and grads_weights (model.weights() order).
+inline void check_model_gradients(layers::Layer& model, std::vector<Tensor> x, const nlohmann::json& c) {
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (!c["grads_inputs"][i].is_null()) x[i].set_requires_grad(true);
+  auto* functional = dynamic_cast<layers::Functional*>(&model);
+  REQUIRE(functional);
+  weighted_output_loss(functional->call_outputs(x, false), c).backward();
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (c["grads_inputs"][i].is_null()) continue;
+    INFO("gradient of input " << i);
+    REQUIRE_CLOSE(x[i].grad(), fixture_tensor(c["grads_inputs"][i], x[i].shape()), 1e-5, 1e-6);
+  }
+  const auto weights = model.weights();
+  REQUIRE(weights.size() == c["grads_weights"].size());
+  for (std::size_t j = 0; j < weights.size(); ++j) {
+    INFO("gradient of " << weights[j]->path);
+    REQUIRE_CLOSE(weights[j]->value.grad(), fixture_tensor(c["grads_weights"][j], weights[j]->value.shape()), 1e-5, 1e-6);
+  }
+}
+
 }  // namespace minidl::test
