@@ -1,9 +1,11 @@
 #include "minidl/core/allocator.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <new>
+#include <string_view>
 #include <vector>
 
 namespace minidl {
@@ -36,8 +38,9 @@ Cache& cache() {
 
 }  // namespace
 
-void* allocate_tensor_memory(std::size_t bytes) {
-  const std::size_t size = rounded(bytes == 0 ? 64 : bytes);
+namespace {
+
+void* take_block(std::size_t size) {
   if (size >= kCachedMin) {
     Cache& c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
@@ -55,6 +58,23 @@ void* allocate_tensor_memory(std::size_t bytes) {
     p = std::aligned_alloc(64, size);
     if (p == nullptr) throw std::bad_alloc();
   }
+  return p;
+}
+
+}  // namespace
+
+void fill_uninitialized_memory(void* ptr, std::size_t bytes) {
+  static const bool fill = [] {
+    const char* env = std::getenv("MINIDL_FILL_UNINITIALIZED");
+    return env != nullptr && *env != '\0' && std::string_view(env) != "0";
+  }();
+  if (fill) std::memset(ptr, 0xFF, bytes);
+}
+
+void* allocate_tensor_memory(std::size_t bytes) {
+  const std::size_t size = rounded(bytes == 0 ? 64 : bytes);
+  void* p = take_block(size);
+  fill_uninitialized_memory(p, size);
   return p;
 }
 

@@ -11,6 +11,12 @@ namespace minidl {
 void* allocate_tensor_memory(std::size_t bytes);
 void free_tensor_memory(void* ptr, std::size_t bytes);
 
+// With MINIDL_FILL_UNINITIALIZED=1 in the environment (like PyTorch's fill_uninitialized_memory)
+// fills the block with all-ones bytes, a NaN in float32 and float64: a kernel that reads an element
+// it never wrote then gives NaNs instead of silently reusing an old block's values. Otherwise a
+// no-op. Tensor memory and the kernels' per-thread scratch both go through it.
+void fill_uninitialized_memory(void* ptr, std::size_t bytes);
+
 // Bytes currently held in the cache, and a way to give them back to the system.
 std::size_t cached_tensor_memory();
 void release_cached_tensor_memory();

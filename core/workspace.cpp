@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "minidl/core/allocator.h"
+
 namespace minidl {
 
 namespace {
@@ -38,6 +40,7 @@ void* thread_scratch(std::size_t bytes, int slot) {
   std::size_t seen = g_peak.load();
   while (total > seen && !g_peak.compare_exchange_weak(seen, total)) {
   }
+  fill_uninitialized_memory(b.data, bytes);
   return b.data;
 }
 

@@ -1,5 +1,7 @@
 // The examples' code paths on a few hundred real Fashion-MNIST images: the losses fall and the
 // pictures are valid PNGs of the expected size. Skipped (with a warning) without the dataset.
+#include <unistd.h>
+
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -16,7 +18,8 @@ bool have_dataset() {
   return std::filesystem::exists(io::fashion_mnist_dir() / "t10k-images-idx3-ubyte.gz");
 }
 std::string scratch_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("minidl_test_" + name);
+  // The process id keeps concurrent runs (a Release and a sanitizer build's ctest) apart.
+  const auto dir = std::filesystem::temp_directory_path() / ("minidl_test_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   return dir.string();
 }

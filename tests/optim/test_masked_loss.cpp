@@ -2,6 +2,8 @@
 // Loss.__call__ and MeanMetricWrapper do (fixture: tests/reference/keras_masking.py's "loss" and
 // "functional" cases): Embedding(mask_zero) -> [GRU / LSTM] -> Dense evaluated with mse or mae, a
 // control without the mask, a functional graph; then the loss by hand and a masked training step.
+#include <unistd.h>
+
 #include "support/masking_case.h"
 
 using namespace minidl;
@@ -83,7 +85,8 @@ TEST_CASE("A model with Masking saves and loads, and its masked loss is unchange
   for (std::int64_t t : {1, 3}) x.data<float>()[t * 2] = x.data<float>()[t * 2 + 1] = 0.5f;  // row 0: 2 masked
   const Tensor y = test::pattern({3, 4, 1}, 8);
   const auto before = model.evaluate(x, y, {.verbose = 0});
-  const auto path = std::filesystem::temp_directory_path() / "minidl_test_masking.safetensors";
+  const auto path =
+      std::filesystem::temp_directory_path() / ("minidl_test_masking_" + std::to_string(::getpid()) + ".safetensors");
   model.save(path);
   optim::Model loaded = optim::load_model(path);
   std::filesystem::remove(path);
