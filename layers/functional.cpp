@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "minidl/core/error.h"
+#include "minidl/layers/node_mask.h"
 #include "minidl/layers/op_layer.h"
 #include "minidl/layers/summary.h"
 
@@ -190,9 +191,16 @@ std::vector<Masked> Functional::call_outputs_masked(const std::vector<Tensor>& i
       arg_masks.push_back(values[a.node][a.output].mask);
     }
     const Node& node = *nodes_[i];
-    values[i] = node.output_count() == 1 && node.call_args.empty()
+    const ExplicitMask mask = explicit_mask(node.call_args, args.size());
+    if (mask.position) {  // Keras's mask= keyword: the first input's mask, instead of the one handed along
+      const Tensor given = as_mask(args[*mask.position], args[0], *node.layer);
+      args = without_mask(std::move(args), mask);
+      arg_masks = without_mask(std::move(arg_masks), mask);
+      arg_masks[0] = given;
+    }
+    values[i] = node.output_count() == 1 && mask.layer_args.empty()
                     ? std::vector<Masked>{node.layer->call_inputs_with_masks(args, arg_masks, training)}
-                    : node.layer->call_node(args, arg_masks, node.call_args, training);
+                    : node.layer->call_node(args, arg_masks, mask.layer_args, training);
     // Drop what no later node reads, so inference does not hold every activation at once.
     for (const Slot& a : arg_positions_[i])
       if (last_use_[a.node] == i) values[a.node].clear();
@@ -215,7 +223,8 @@ std::vector<Shape> Functional::compute_output_shapes_for(const std::vector<Shape
     if (n->inputs.empty()) continue;
     std::vector<Shape> args;
     for (const auto& in : n->inputs) args.push_back(shapes.at(in.node().get()).at(in.index()));
-    shapes[n.get()] = n->layer->node_output_shapes(args, n->call_args);
+    const ExplicitMask mask = explicit_mask(n->call_args, args.size());
+    shapes[n.get()] = n->layer->node_output_shapes(without_mask(args, mask), mask.layer_args);
   }
   std::vector<Shape> out;
   for (const auto& t : outputs_) out.push_back(shapes.at(t.node().get()).at(t.index()));

@@ -6,6 +6,7 @@
 
 #include "minidl/core/error.h"
 #include "minidl/layers/layer.h"
+#include "minidl/layers/node_mask.h"
 
 namespace minidl::layers {
 
@@ -17,7 +18,28 @@ void require_defined(const KerasTensor& t, const Layer& layer) {
                            layer.name(), layer.class_name());
 }
 
+// Keras's masks are shaped like the input's leading axes: (batch, timesteps) for a sequence.
+void check_explicit_mask(const Layer& layer, const Shape& input, const Shape& mask) {
+  bool ok = mask.ndim() >= 1 && mask.ndim() <= input.ndim();
+  for (std::int64_t i = 0; ok && i < mask.ndim(); ++i) ok = mask[i] < 0 || input[i] < 0 || mask[i] == input[i];
+  if (!ok)
+    throw_invalid_argument("{}: the `mask` keyword must have the shape of the input's leading axes (input shape {}), "
+                           "received mask shape {}",
+                           layer.call_args_owner(), shape_str(input), shape_str(mask));
+}
+
 }  // namespace
+
+ExplicitMask explicit_mask(const CallArgs& args, std::size_t inputs) {
+  ExplicitMask m{args.offset("mask", inputs), args};
+  if (!m.position) return m;
+  if (args.count("mask") != 1 || *m.position == 0)
+    throw_invalid_argument("the `mask` call keyword is one tensor after the node's inputs, received {} mask tensor(s)",
+                           args.count("mask"));
+  auto& groups = m.layer_args.tensors;
+  groups.erase(std::find_if(groups.begin(), groups.end(), [](const auto& g) { return g.first == "mask"; }));
+  return m;
+}
 
 std::vector<KerasTensor> record_node(std::shared_ptr<Layer> layer, const std::vector<KerasTensor>& inputs,
                                      const CallArgs& args) {
@@ -26,8 +48,10 @@ std::vector<KerasTensor> record_node(std::shared_ptr<Layer> layer, const std::ve
     require_defined(t, *layer);
     shapes.push_back(t.shape());
   }
+  const ExplicitMask mask = explicit_mask(args, inputs.size());
+  if (mask.position) check_explicit_mask(*layer, shapes[0], shapes[*mask.position]);
   auto node = std::make_shared<Node>();
-  node->output_shapes = layer->build_node(shapes, args);
+  node->output_shapes = layer->build_node(without_mask(shapes, mask), mask.layer_args);
   node->output_dtype = layer->dtype();
   node->inputs = inputs;
   node->call_args = args;

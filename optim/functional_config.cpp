@@ -4,8 +4,8 @@
 // (an RNN with return_state, referred to by tensor_index), an RNN's node reads its initial_state and
 // a MultiHeadAttention's its key, attention_mask and call flags (use_causal_mask, ...).
 // Keras's operations (module keras.src.ops.*: ops.add, ops.mean, ...) become OpLayers with their
-// numbers in place. A layer's `mask` keyword (Keras records the mask it handed along, e.g.
-// Embedding's as a NotEqual node) is not read: minidl hands masks along the graph itself.
+// numbers in place. A layer's `mask` keyword (the user's mask=, or the mask Keras handed along,
+// e.g. Embedding's recorded as a NotEqual node) is read as the node's mask (node_mask.h).
 #include <algorithm>
 #include <map>
 
@@ -39,17 +39,24 @@ History history_of(const json& j) {
 }
 
 // The tensor references of one inbound node, flattened (a merge's list or a single tensor), then
-// its initial_state; `states` counts the latter. Keras 3 writes an RNN's initial_state in kwargs, or
-// as the second positional argument when the call gave it so (`GRU(4)(x, [h])`). tf.keras (Keras 2)
-// wrote the states after the sequence in one list: `rnn` says the node's layer is an RNN.
-std::vector<History> node_inputs(const json& node, bool rnn, std::size_t* states = nullptr) {
+// the keyword tensors `call` lists: the initial_state, then Keras's mask= keyword. Keras 3 writes an
+// RNN's initial_state in kwargs, or as the second positional argument when the call gave it so
+// (`GRU(4)(x, [h])`). tf.keras (Keras 2) wrote the states after the sequence in one list: `rnn` says
+// the node's layer is an RNN. A `mask` naming one tensor (the user's mask=, or the mask Keras handed
+// along, recorded as a NotEqual node) replaces the mask minidl hands along; a list of masks (a layer
+// of several inputs) is left to minidl's own propagation.
+std::vector<History> node_inputs(const json& node, bool rnn, layers::CallArgs& call) {
   std::vector<History> out;
   auto add = [&](const json& t) {
     if (t.is_array() && !t.empty() && (t[0].is_object() || t[0].is_array()))
       for (const auto& e : t) out.push_back(history_of(e));
     else out.push_back(history_of(t));
   };
-  std::size_t state_count = 0;
+  auto add_group = [&](const char* name, const json& t) {
+    const std::size_t before = out.size();
+    add(t);
+    call.tensors.emplace_back(name, out.size() - before);
+  };
   if (node.is_object()) {  // Keras 3: {"args": [tensor or [tensors]], "kwargs": {"initial_state": [...]}}
     const json& args = node.at("args");
     if (!args.is_array() || args.empty()) throw_invalid_argument("Functional config: a node without args: {}", node.dump());
@@ -58,16 +65,12 @@ std::vector<History> node_inputs(const json& node, bool rnn, std::size_t* states
     const json* initial = kwargs.contains("initial_state") && !kwargs["initial_state"].is_null() ? &kwargs["initial_state"]
                           : rnn && args.size() > 1 && !args[1].is_null()                           ? &args[1]
                                                                                                    : nullptr;
-    if (initial) {
-      const std::size_t before = out.size();
-      add(*initial);
-      state_count = out.size() - before;
-    }
+    if (initial) add_group("initial_state", *initial);
+    if (kwargs.contains("mask") && kwargs["mask"].is_object()) add_group("mask", kwargs["mask"]);
   } else {  // Keras 2: [[name, node_index, tensor_index, kwargs], ...]
     for (const auto& e : node) out.push_back(history_of(e));
-    if (rnn && !out.empty()) state_count = out.size() - 1;
+    if (rnn && out.size() > 1) call.tensors.emplace_back("initial_state", out.size() - 1);
   }
-  if (states) *states = state_count;
   return out;
 }
 
@@ -196,13 +199,11 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
         progress = true;
       }
       while (entry.done < entry.nodes.size()) {
-        std::size_t states = 0;
         layers::CallArgs call;
         const bool rnn = dynamic_cast<const layers::RNNBase*>(entry.layer.get()) != nullptr;
         const bool attention = entry.layer->class_name() == "MultiHeadAttention";
         const auto refs = attention ? attention_inputs(entry.nodes[entry.done], entry.name, call)
-                                    : node_inputs(entry.nodes[entry.done], rnn, &states);
-        if (!attention) call = layers::CallArgs::initial_state(states);
+                                    : node_inputs(entry.nodes[entry.done], rnn, call);
         std::vector<layers::KerasTensor> args;
         for (History h : refs) {
           h = without_builtin_node(h, false);

@@ -1,6 +1,7 @@
 // MultiHeadAttention as a functional node with Keras's call options (use_causal_mask,
 // attention_mask as a graph tensor, return_attention_scores giving two outputs, Embedding(mask_zero)
-// masks combined with the causal mask). Against the real Keras 3 (fixture:
+// masks combined with the causal mask), and Keras's mask= keyword on a node (an LSTM's, replacing
+// the mask the graph hands along). Against the real Keras 3 (fixture:
 // tests/reference/keras_mha_nodes.py): Keras's model JSON loads and gives Keras's outputs and
 // gradients; the same models built with call_graph do too and write Keras's node kwargs; save and
 // load_model; float64 gradient checks; errors.
@@ -17,8 +18,8 @@ using KTs = std::vector<KerasTensor>;
 
 namespace {
 
-// Float input i is pattern(shape, seed + i), token ids pattern_indices(shape, seed + i, 7), an
-// attention mask is stored in the fixture.
+// Float input i is pattern(shape, seed + i) (also a "mask_source", which only makes a mask), token
+// ids pattern_indices(shape, seed + i, 7), an attention mask is stored in the fixture.
 std::vector<Tensor> case_inputs(const json& c) {
   std::vector<Tensor> x;
   for (std::size_t i = 0; i < c["input_shapes"].size(); ++i) {
@@ -30,6 +31,13 @@ std::vector<Tensor> case_inputs(const json& c) {
                                  : test::pattern(s, seed));
   }
   return x;
+}
+
+// Keras's mask= keyword: one tensor after the node's inputs.
+CallArgs mask_keyword() {
+  CallArgs args;
+  args.tensors.emplace_back("mask", 1);
+  return args;
 }
 
 MultiHeadAttention mha(std::int64_t heads, std::int64_t key_dim, const std::string& dtype = "float32") {
@@ -59,6 +67,15 @@ std::shared_ptr<Functional> model_for(const std::string& name) {
     return std::make_shared<Functional>(KTs{q, v}, mha(3, 2).call_graph_with_scores(q, v, {.use_causal_mask = true}),
                                         FunctionalOptions{.name = name});
   }
+  if (name == "lstm_mask_kwarg") {  // Keras's LSTM(4)(e, mask=ops.greater(m, 0.0))
+    auto tok = Input({.shape = Shape{5}, .name = "tokens"});
+    auto m = Input({.shape = Shape{5}, .name = "m"});
+    auto e = Embedding({.input_dim = 7, .output_dim = 3, .mask_zero = true, .name = "embed"})(tok);
+    auto keep = ops::greater(m, 0.0);
+    auto lstm = std::make_shared<LSTM>(LSTMOptions{.units = 4, .return_sequences = true, .name = "lstm"});
+    return std::make_shared<Functional>(KTs{tok, m}, record_node(lstm, {e, keep}, mask_keyword()).at(0),
+                                        FunctionalOptions{.name = name});
+  }
   REQUIRE(name == "embedded_causal");
   auto tok = Input({.shape = Shape{6}, .name = "tokens"});
   auto e = Embedding({.input_dim = 7, .output_dim = 4, .mask_zero = true, .name = "embed"})(tok);
@@ -86,7 +103,7 @@ void check_nodes_as_keras(const json& ours, const json& keras) {
 
 TEST_CASE("MHA nodes: Keras's model JSON loads and gives Keras's outputs and gradients", "[optim][attention][functional][keras]") {
   const auto fx = test::load_fixture("keras_mha_nodes.json");
-  REQUIRE(fx["cases"].size() == 4);
+  REQUIRE(fx["cases"].size() == 5);
   for (const auto& c : fx["cases"]) {
     INFO("case " << c["name"]);
     clear_session();
@@ -231,6 +248,9 @@ TEST_CASE("MHA nodes: bad call options are refused with a clear message", "[opti
   unknown.values["scale"] = 2.0;
   REQUIRE_THROWS_WITH_ALL(record_node(att, {q, v}, unknown), std::invalid_argument, "layer 'att' (MultiHeadAttention)",
                           "takes no scale", "scale=2.0");
+  // Keras's mask= keyword of the wrong shape: named with the layer and both shapes.
+  REQUIRE_THROWS_WITH_ALL(record_node(lstm, {q, v}, mask_keyword()), std::invalid_argument, "layer 'lstm' (LSTM)",
+                          "`mask` keyword", "(None, 3, 4)", "(None, 5, 2)");
   // Keras's config: an attention_mask naming a tensor of the wrong shape.
   auto model = std::make_shared<Functional>(KTs{q, v, wrong}, att->call_graph(q, v, {.use_causal_mask = true}));
   json config = model->get_config();

@@ -1,6 +1,7 @@
 """Keras 3's MultiHeadAttention as a functional node with its call options (use_causal_mask,
 attention_mask as a graph Input, return_attention_scores giving two outputs, an Embedding(mask_zero)
-query combined with the causal mask), for minidl's tests/optim/test_mha_nodes.cpp.
+query combined with the causal mask), and an explicit mask= keyword on an LSTM node, for minidl's
+tests/optim/test_mha_nodes.cpp.
 
 Regenerate (pip's keras 3 + jax; building and testing minidl never needs them):
     KERAS_BACKEND=jax /work/venv-keras/bin/python tests/reference/keras_mha_nodes.py
@@ -22,7 +23,7 @@ import numpy as np
 
 import jax  # noqa: E402
 import keras  # noqa: E402
-from keras import layers  # noqa: E402
+from keras import layers, ops  # noqa: E402
 from pattern import pattern, indices, flat, write_fixture  # noqa: E402
 
 assert keras.backend.backend() == "jax", "run with KERAS_BACKEND=jax"
@@ -67,8 +68,20 @@ def embedded_causal():
     return keras.Model(tok, layers.Dense(2, name="head")(a), name="embedded_causal")
 
 
+def lstm_mask_kwarg():
+    """Keras's explicit mask= keyword on a node (not MultiHeadAttention's, the stretch of the same
+    work): it replaces the mask the Embedding(mask_zero) hands along."""
+    keras.utils.clear_session()
+    tok = keras.Input((5,), name="tokens")
+    m = keras.Input((5,), name="m")
+    e = layers.Embedding(7, 3, mask_zero=True, name="embed")(tok)
+    y = layers.LSTM(4, return_sequences=True, name="lstm")(e, mask=ops.greater(m, 0.0))
+    return keras.Model([tok, m], y, name="lstm_mask_kwarg")
+
+
 def record(name, model, shapes, seed, kinds):
-    """kinds[i]: "float" (pattern), "tokens" (indices) or "mask" (a fixed 1/0 attention mask, stored)."""
+    """kinds[i]: "float" (pattern), "tokens" (indices), "mask" (a fixed 1/0 attention mask, stored) or
+    "mask_source" (pattern, only compared to make a mask: no gradient)."""
     inputs, stored = [], []
     for i, (s, kind) in enumerate(zip(shapes, kinds)):
         if kind == "tokens":
@@ -85,9 +98,10 @@ def record(name, model, shapes, seed, kinds):
     outs = model(inputs)
     outs = [np.asarray(o) for o in (outs if isinstance(outs, (list, tuple)) else [outs])]
     coeffs = [pattern(o.shape, seed + 200 + k).astype(np.float32) for k, o in enumerate(outs)]
+    non_trainable = [np.asarray(v) for v in model.non_trainable_variables]  # the LSTM's seed state
 
     def loss(ws, xs):
-        ys, _ = model.stateless_call(ws, [], xs)
+        ys, _ = model.stateless_call(ws, non_trainable, xs)
         ys = ys if isinstance(ys, (list, tuple)) else [ys]
         return sum(jax.numpy.sum(y.astype("float32") * c) for y, c in zip(ys, coeffs))
     gw, gx = jax.grad(loss, argnums=(0, 1))(weights, inputs)
@@ -110,7 +124,15 @@ def main():
              record("explicit_mask", explicit_mask(), [(2, 3, 4), (2, 5, 2), (2, 5, 3), (2, 3, 5)], 62000,
                     ["float", "float", "float", "mask"]),
              record("scores", scores(), [(2, 4, 3), (2, 4, 2)], 63000, ["float", "float"]),
-             record("embedded_causal", embedded_causal(), [(3, 6)], 64000, ["tokens"])]
+             record("embedded_causal", embedded_causal(), [(3, 6)], 64000, ["tokens"]),
+             record("lstm_mask_kwarg", lstm_mask_kwarg(), [(3, 5), (3, 5)], 65000, ["tokens", "mask_source"])]
+    # The explicit mask is not the Embedding's: the outputs differ from the LSTM's on the Embedding's mask.
+    m = lstm_mask_kwarg()
+    m.set_weights([pattern(tuple(w.shape), 65100 + j).astype(np.float32) for j, w in enumerate(m.weights)])
+    tok, mk = indices((3, 5), 65000, 7).astype(np.float32), pattern((3, 5), 65001).astype(np.float32)
+    e = m.get_layer("embed")(tok)
+    own = np.asarray(m.get_layer("lstm")(e))
+    assert not np.allclose(np.asarray(m([tok, mk])), own), "the mask keyword changed nothing"
     for c in cases:
         for l in c["model_json"]["config"]["layers"]:
             if l["class_name"] == "MultiHeadAttention":
