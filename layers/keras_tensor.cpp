@@ -160,6 +160,12 @@ KerasTensor only_output(std::vector<KerasTensor> outputs) {
 }
 }  // namespace
 
+KerasTensor call_with_mask(std::shared_ptr<Layer> layer, const KerasTensor& x, const KerasTensor& mask) {
+  CallArgs args;
+  args.tensors.emplace_back("mask", 1);
+  return only_output(record_node(std::move(layer), {x, mask}, args));
+}
+
 KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) & {
   return only_output(record_node(shared_for_graph(), inputs));
 }

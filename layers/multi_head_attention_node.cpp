@@ -32,8 +32,10 @@ NodeLayout layout_of(const Layer& layer, std::size_t inputs, const CallArgs& arg
   NodeLayout l;
   l.key = positional == 3 ? std::optional<std::size_t>(2) : args.offset("key", inputs);
   l.attention_mask = args.offset("attention_mask", inputs);
-  (void)args.flag("use_causal_mask");  // a boolean (or null), checked here
-  (void)args.flag("training");
+  for (const char* flag : {"use_causal_mask", "return_attention_scores", "training"})
+    if (const auto it = args.values.find(flag); it != args.values.end() && !it->is_null() && !it->is_boolean())
+      throw_invalid_argument("{}: `{}` must be a boolean (or None), received {}={}", layer.call_args_owner(), flag, flag,
+                             it->dump().substr(0, 120));
   l.scores = args.flag("return_attention_scores").value_or(false);
   return l;
 }

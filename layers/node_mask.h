@@ -10,6 +10,12 @@
 
 namespace minidl::layers {
 
+class Layer;
+
+// Keras's `layer(x, mask=mask)` on KerasTensors: records a node of `layer` on x whose mask is `mask`
+// (the shape of x's leading axes; nonzero = keep), not the one x carries.
+KerasTensor call_with_mask(std::shared_ptr<Layer> layer, const KerasTensor& x, const KerasTensor& mask);
+
 struct ExplicitMask {
   std::optional<std::size_t> position;  // of the mask among the node's inputs; none without the keyword
   CallArgs layer_args;                  // the node's keywords but the mask, for the layer

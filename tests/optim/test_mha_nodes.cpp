@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+#include "minidl/layers/node_mask.h"
 #include "support/functional_case.h"
 
 using namespace minidl;
@@ -31,13 +32,6 @@ std::vector<Tensor> case_inputs(const json& c) {
                                  : test::pattern(s, seed));
   }
   return x;
-}
-
-// Keras's mask= keyword: one tensor after the node's inputs.
-CallArgs mask_keyword() {
-  CallArgs args;
-  args.tensors.emplace_back("mask", 1);
-  return args;
 }
 
 MultiHeadAttention mha(std::int64_t heads, std::int64_t key_dim, const std::string& dtype = "float32") {
@@ -73,7 +67,7 @@ std::shared_ptr<Functional> model_for(const std::string& name) {
     auto e = Embedding({.input_dim = 7, .output_dim = 3, .mask_zero = true, .name = "embed"})(tok);
     auto keep = ops::greater(m, 0.0);
     auto lstm = std::make_shared<LSTM>(LSTMOptions{.units = 4, .return_sequences = true, .name = "lstm"});
-    return std::make_shared<Functional>(KTs{tok, m}, record_node(lstm, {e, keep}, mask_keyword()).at(0),
+    return std::make_shared<Functional>(KTs{tok, m}, call_with_mask(lstm, e, keep),
                                         FunctionalOptions{.name = name});
   }
   REQUIRE(name == "embedded_causal");
@@ -242,14 +236,14 @@ TEST_CASE("MHA nodes: bad call options are refused with a clear message", "[opti
                           "takes no use_causal_mask", "use_causal_mask=true");
   CallArgs not_bool;
   not_bool.values["use_causal_mask"] = 1;
-  REQUIRE_THROWS_WITH_ALL(record_node(att, {q, v}, not_bool), std::invalid_argument, "use_causal_mask must be a boolean",
-                          "use_causal_mask=1");
+  REQUIRE_THROWS_WITH_ALL(record_node(att, {q, v}, not_bool), std::invalid_argument, "layer 'att' (MultiHeadAttention)",
+                          "`use_causal_mask` must be a boolean", "use_causal_mask=1");
   CallArgs unknown;
   unknown.values["scale"] = 2.0;
   REQUIRE_THROWS_WITH_ALL(record_node(att, {q, v}, unknown), std::invalid_argument, "layer 'att' (MultiHeadAttention)",
                           "takes no scale", "scale=2.0");
   // Keras's mask= keyword of the wrong shape: named with the layer and both shapes.
-  REQUIRE_THROWS_WITH_ALL(record_node(lstm, {q, v}, mask_keyword()), std::invalid_argument, "layer 'lstm' (LSTM)",
+  REQUIRE_THROWS_WITH_ALL(call_with_mask(lstm, q, v), std::invalid_argument, "layer 'lstm' (LSTM)",
                           "`mask` keyword", "(None, 3, 4)", "(None, 5, 2)");
   // Keras's config: an attention_mask naming a tensor of the wrong shape.
   auto model = std::make_shared<Functional>(KTs{q, v, wrong}, att->call_graph(q, v, {.use_causal_mask = true}));
