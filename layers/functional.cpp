@@ -191,16 +191,19 @@ std::vector<Masked> Functional::call_outputs_masked(const std::vector<Tensor>& i
       arg_masks.push_back(values[a.node][a.output].mask);
     }
     const Node& node = *nodes_[i];
-    const ExplicitMask mask = explicit_mask(node.call_args, args.size());
-    if (mask.position) {  // Keras's mask= keyword: the first input's mask, instead of the one handed along
+    const CallArgs* layer_args = &node.call_args;
+    ExplicitMask mask;
+    if (node.call_args.count("mask")) {  // Keras's mask= keyword: the first input's mask, instead of the one handed along
+      mask = explicit_mask(node.call_args, args.size());
       const Tensor given = as_mask(args[*mask.position], args[0], *node.layer);
       args = without_mask(std::move(args), mask);
       arg_masks = without_mask(std::move(arg_masks), mask);
       arg_masks[0] = given;
+      layer_args = &mask.layer_args;
     }
-    values[i] = node.output_count() == 1 && mask.layer_args.empty()
+    values[i] = node.output_count() == 1 && layer_args->empty()
                     ? std::vector<Masked>{node.layer->call_inputs_with_masks(args, arg_masks, training)}
-                    : node.layer->call_node(args, arg_masks, mask.layer_args, training);
+                    : node.layer->call_node(args, arg_masks, *layer_args, training);
     // Drop what no later node reads, so inference does not hold every activation at once.
     for (const Slot& a : arg_positions_[i])
       if (last_use_[a.node] == i) values[a.node].clear();
