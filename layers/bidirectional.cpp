@@ -85,7 +85,7 @@ std::size_t Bidirectional::output_count() const {
   return (merge_mode_ ? 1 : 2) + states;
 }
 
-void Bidirectional::check_input(const Shape& input_shape) const { (void)forward_->node_output_shapes({input_shape}, 0); }
+void Bidirectional::check_input(const Shape& input_shape) const { (void)forward_->node_output_shapes({input_shape}, {}); }
 
 void Bidirectional::build_impl(const Shape& input_shape) {
   forward_->build(input_shape);
@@ -152,14 +152,18 @@ std::vector<Tensor> Bidirectional::call_with_state(const Tensor& x, bool trainin
 }
 
 std::vector<KerasTensor> Bidirectional::call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state) & {
-  return record_node(shared_for_graph(), with_initial_state(x, initial_state), initial_state.size());
+  return record_node(shared_for_graph(), with_initial_state(x, initial_state),
+                     CallArgs::initial_state(initial_state.size()));
 }
 
 std::vector<KerasTensor> Bidirectional::call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state) && {
-  return record_node(std::move(*this).shared_for_graph(), with_initial_state(x, initial_state), initial_state.size());
+  return record_node(std::move(*this).shared_for_graph(), with_initial_state(x, initial_state),
+                     CallArgs::initial_state(initial_state.size()));
 }
 
-std::vector<Shape> Bidirectional::node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const {
+std::vector<Shape> Bidirectional::node_output_shapes(const std::vector<Shape>& input_shapes, const CallArgs& args) const {
+  check_call_args(call_args_owner(), args, {"initial_state"});
+  const std::size_t state_inputs = args.count("initial_state");
   if (input_shapes.size() != 1 + state_inputs || state_inputs % 2 != 0)
     throw_invalid_argument(
         "layer '{}' (Bidirectional) takes one sequence tensor and an even count of initial states (the forward layer's "
@@ -169,8 +173,8 @@ std::vector<Shape> Bidirectional::node_output_shapes(const std::vector<Shape>& i
   const std::vector<Shape> forward_inputs(input_shapes.begin(), input_shapes.begin() + static_cast<std::ptrdiff_t>(1 + half));
   std::vector<Shape> backward_inputs{input_shapes[0]};
   backward_inputs.insert(backward_inputs.end(), input_shapes.begin() + static_cast<std::ptrdiff_t>(1 + half), input_shapes.end());
-  const auto f = forward_->node_output_shapes(forward_inputs, half);
-  const auto b = backward_->node_output_shapes(backward_inputs, half);
+  const auto f = forward_->node_output_shapes(forward_inputs, CallArgs::initial_state(half));
+  const auto b = backward_->node_output_shapes(backward_inputs, CallArgs::initial_state(half));
   std::vector<Shape> out{compute_output_shape(input_shapes[0])};
   if (!merge_mode_) out.push_back(out[0]);
   out.insert(out.end(), f.begin() + 1, f.end());
@@ -178,14 +182,16 @@ std::vector<Shape> Bidirectional::node_output_shapes(const std::vector<Shape>& i
   return out;
 }
 
-std::vector<Shape> Bidirectional::build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) {
-  auto shapes = node_output_shapes(input_shapes, state_inputs);  // checks before building
+std::vector<Shape> Bidirectional::build_node(const std::vector<Shape>& input_shapes, const CallArgs& args) {
+  auto shapes = node_output_shapes(input_shapes, args);  // checks before building
   ensure_built(input_shapes[0]);
   return shapes;
 }
 
 std::vector<Masked> Bidirectional::call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
-                                             std::size_t state_inputs, bool training) {
+                                             const CallArgs& args, bool training) {
+  check_call_args(call_args_owner(), args, {"initial_state"});
+  const std::size_t state_inputs = args.count("initial_state");
   if (inputs.size() != 1 + state_inputs || (!masks.empty() && masks.size() != inputs.size()))
     throw_invalid_argument("layer '{}' (Bidirectional): a node call needs the sequence, {} initial state(s) and one mask "
                            "each (or none), received {} tensors and {} masks",

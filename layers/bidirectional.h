@@ -45,10 +45,10 @@ class Bidirectional : public Container {
   std::vector<KerasTensor> call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state = {}) &;
   std::vector<KerasTensor> call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state = {}) &&;
 
-  std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) override;
-  std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const override;
+  std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, const CallArgs& args) override;
+  std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, const CallArgs& args) const override;
   std::vector<Masked> call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
-                                std::size_t state_inputs, bool training) override;
+                                const CallArgs& args, bool training) override;
   std::string several_outputs_hint() const override;
   Shape compute_output_shape(const Shape& input_shape) const override;
   Tensor compute_mask(const Tensor& inputs, const Tensor& previous_mask) const override;

@@ -22,8 +22,8 @@ Tensor Embedding::compute_mask(const Tensor& inputs, const Tensor&) const {
   return not_equal(inputs.detach(), Tensor::zeros(inputs.shape(), inputs.dtype()));
 }
 
-std::vector<Shape> Embedding::build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) {
-  auto shapes = Layer::build_node(input_shapes, state_inputs);
+std::vector<Shape> Embedding::build_node(const std::vector<Shape>& input_shapes, const CallArgs& args) {
+  auto shapes = Layer::build_node(input_shapes, args);
   if (options_.mask_zero) unique_name("not_equal");
   return shapes;
 }

@@ -36,7 +36,7 @@ class Embedding : public Layer {
   // A call on KerasTensors. With mask_zero, Keras's symbolic call computes the mask with ops.not_equal,
   // an operation named from the shared counter: the name is taken here too, so a user's own
   // ops::not_equal gets Keras's name ("not_equal_1") and Keras loads our config without a clash.
-  std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) override;
+  std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, const CallArgs& args) override;
 
  protected:
   void build_impl(const Shape& input_shape) override;

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "minidl/core/error.h"
+#include "minidl/layers/node_mask.h"
 #include "minidl/layers/op_layer.h"
 #include "minidl/layers/summary.h"
 
@@ -43,12 +44,6 @@ CommonOptions common_of(const FunctionalOptions& o, const std::vector<KerasTenso
   // The model computes in its inputs' dtype (float64 graphs for gradient checks).
   const DType dtype = inputs.empty() || !inputs[0].defined() ? DType::Float32 : inputs[0].dtype();
   return {.name = o.name, .trainable = o.trainable, .dtype = std::string(dtype_name(dtype))};
-}
-
-void refuse_initial_state(const Functional& model, std::size_t state_inputs) {
-  if (state_inputs != 0)
-    throw_invalid_argument("model '{}' takes no initial_state, received {} initial_state tensor(s)", model.name(),
-                           state_inputs);
 }
 
 nlohmann::json shape_json(const Shape& s) {
@@ -196,9 +191,19 @@ std::vector<Masked> Functional::call_outputs_masked(const std::vector<Tensor>& i
       arg_masks.push_back(values[a.node][a.output].mask);
     }
     const Node& node = *nodes_[i];
-    values[i] = node.output_count() == 1 && node.state_inputs == 0
+    const CallArgs* layer_args = &node.call_args;
+    ExplicitMask mask;
+    if (node.call_args.count("mask")) {  // Keras's mask= keyword: the first input's mask, instead of the one handed along
+      mask = explicit_mask(node.call_args, args.size());
+      const Tensor given = as_mask(args[*mask.position], args[0], *node.layer);
+      args = without_mask(std::move(args), mask);
+      arg_masks = without_mask(std::move(arg_masks), mask);
+      arg_masks[0] = given;
+      layer_args = &mask.layer_args;
+    }
+    values[i] = node.output_count() == 1 && layer_args->empty()
                     ? std::vector<Masked>{node.layer->call_inputs_with_masks(args, arg_masks, training)}
-                    : node.layer->call_node(args, arg_masks, node.state_inputs, training);
+                    : node.layer->call_node(args, arg_masks, *layer_args, training);
     // Drop what no later node reads, so inference does not hold every activation at once.
     for (const Slot& a : arg_positions_[i])
       if (last_use_[a.node] == i) values[a.node].clear();
@@ -221,7 +226,8 @@ std::vector<Shape> Functional::compute_output_shapes_for(const std::vector<Shape
     if (n->inputs.empty()) continue;
     std::vector<Shape> args;
     for (const auto& in : n->inputs) args.push_back(shapes.at(in.node().get()).at(in.index()));
-    shapes[n.get()] = n->layer->node_output_shapes(args, n->state_inputs);
+    const ExplicitMask mask = explicit_mask(n->call_args, args.size());
+    shapes[n.get()] = n->layer->node_output_shapes(without_mask(args, mask), mask.layer_args);
   }
   std::vector<Shape> out;
   for (const auto& t : outputs_) out.push_back(shapes.at(t.node().get()).at(t.index()));
@@ -240,20 +246,22 @@ std::vector<KerasTensor> Functional::call_outputs(const std::vector<KerasTensor>
   return record_node(shared_for_graph(), inputs);
 }
 
-std::vector<Shape> Functional::build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) {
-  return node_output_shapes(input_shapes, state_inputs);  // the layers were built with the graph
+std::vector<Shape> Functional::build_node(const std::vector<Shape>& input_shapes, const CallArgs& args) {
+  return node_output_shapes(input_shapes, args);  // the layers were built with the graph
 }
 
-std::vector<Shape> Functional::node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const {
-  refuse_initial_state(*this, state_inputs);
+std::vector<Shape> Functional::node_output_shapes(const std::vector<Shape>& input_shapes, const CallArgs& args) const {
+  check_call_args(call_args_owner(), args);
   return compute_output_shapes_for(input_shapes);
 }
 
 std::vector<Masked> Functional::call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
-                                          std::size_t state_inputs, bool training) {
-  refuse_initial_state(*this, state_inputs);
+                                          const CallArgs& args, bool training) {
+  check_call_args(call_args_owner(), args);
   return call_outputs_masked(inputs, masks, training);
 }
+
+std::string Functional::call_args_owner() const { return fmt::format("model '{}'", name()); }
 
 std::string Functional::several_outputs_hint() const {
   return "call_outputs(inputs), which returns every output of the model as a KerasTensor";
@@ -291,22 +299,26 @@ nlohmann::json Functional::get_config() const {
         inbound.push_back(op->inbound_node(tensors));
         continue;
       }
-      if (l->class_name() == "MultiHeadAttention") {  // Keras's mha(query, value, key=key)
-        json args = {tensor_config(n->inputs[0]), tensor_config(n->inputs[1])}, kwargs = json::object();
-        if (n->inputs.size() > 2) kwargs["key"] = tensor_config(n->inputs[2]);
-        inbound.push_back({{"args", args}, {"kwargs", kwargs}});
-        continue;
+      // The positional tensors: one, or a merge's list, as the one argument; MultiHeadAttention's
+      // query and value as two (Keras's mha(query, value, key=key), a third positional tensor is the key).
+      const std::size_t positional = n->inputs.size() - n->call_args.tensor_count();
+      const bool attention = l->class_name() == "MultiHeadAttention";
+      json args = json::array(), kwargs = json::object();
+      for (std::size_t i = 0; i < positional; ++i) args.push_back(tensor_config(n->inputs[i]));
+      if (attention && positional == 3) {
+        kwargs["key"] = args[2];
+        args.erase(2);
       }
-      // The positional tensors (one, or a merge's list) in args; an RNN's initial_state in kwargs.
-      const std::size_t positional = n->inputs.size() - n->state_inputs;
-      json arg = json::array(), kwargs = json::object();
-      for (std::size_t i = 0; i < positional; ++i) arg.push_back(tensor_config(n->inputs[i]));
-      if (positional == 1) arg = arg[0];
-      if (n->state_inputs > 0) {
-        kwargs["initial_state"] = json::array();
-        for (std::size_t i = positional; i < n->inputs.size(); ++i) kwargs["initial_state"].push_back(tensor_config(n->inputs[i]));
+      if (!attention) args = json::array({positional == 1 ? args[0] : args});
+      // Keyword tensors: an RNN's initial_state as a list, a single tensor (key, attention_mask) as itself.
+      std::size_t at = positional;
+      for (const auto& [name, count] : n->call_args.tensors) {
+        json group = json::array();
+        for (std::size_t i = 0; i < count; ++i) group.push_back(tensor_config(n->inputs[at++]));
+        kwargs[name] = count == 1 && name != "initial_state" ? group[0] : group;
       }
-      inbound.push_back({{"args", json::array({arg})}, {"kwargs", kwargs}});
+      kwargs.update(n->call_args.values);
+      inbound.push_back({{"args", args}, {"kwargs", kwargs}});
     }
     // As Keras 3 writes them (it refuses module "keras" for a Functional).
     const bool functional = l->class_name() == "Functional";

@@ -69,10 +69,11 @@ class Functional : public Container {
   std::vector<KerasTensor> call_outputs(const KerasTensor& input) { return call_outputs(std::vector<KerasTensor>{input}); }
 
   // As a node of another graph: all outputs (several for a multi-output model), masks included.
-  std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) override;
-  std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const override;
+  std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, const CallArgs& args) override;
+  std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, const CallArgs& args) const override;
   std::vector<Masked> call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
-                                std::size_t state_inputs, bool training) override;
+                                const CallArgs& args, bool training) override;
+  std::string call_args_owner() const override;
   std::string several_outputs_hint() const override;
 
   std::optional<std::size_t> expected_input_count() const override { return inputs_.size(); }

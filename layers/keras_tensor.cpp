@@ -6,6 +6,7 @@
 
 #include "minidl/core/error.h"
 #include "minidl/layers/layer.h"
+#include "minidl/layers/node_mask.h"
 
 namespace minidl::layers {
 
@@ -17,20 +18,43 @@ void require_defined(const KerasTensor& t, const Layer& layer) {
                            layer.name(), layer.class_name());
 }
 
+// Keras's masks are shaped like the input's leading axes: (batch, timesteps) for a sequence.
+void check_explicit_mask(const Layer& layer, const Shape& input, const Shape& mask) {
+  bool ok = mask.ndim() >= 1 && mask.ndim() <= input.ndim();
+  for (std::int64_t i = 0; ok && i < mask.ndim(); ++i) ok = mask[i] < 0 || input[i] < 0 || mask[i] == input[i];
+  if (!ok)
+    throw_invalid_argument("{}: the `mask` keyword must have the shape of the input's leading axes (input shape {}), "
+                           "received mask shape {}",
+                           layer.call_args_owner(), shape_str(input), shape_str(mask));
+}
+
 }  // namespace
 
+ExplicitMask explicit_mask(const CallArgs& args, std::size_t inputs) {
+  ExplicitMask m{args.offset("mask", inputs), args};
+  if (!m.position) return m;
+  if (args.count("mask") != 1 || *m.position == 0)
+    throw_invalid_argument("the `mask` call keyword is one tensor after the node's inputs, received {} mask tensor(s)",
+                           args.count("mask"));
+  auto& groups = m.layer_args.tensors;
+  groups.erase(std::find_if(groups.begin(), groups.end(), [](const auto& g) { return g.first == "mask"; }));
+  return m;
+}
+
 std::vector<KerasTensor> record_node(std::shared_ptr<Layer> layer, const std::vector<KerasTensor>& inputs,
-                                     std::size_t state_inputs) {
+                                     const CallArgs& args) {
   std::vector<Shape> shapes;
   for (const auto& t : inputs) {
     require_defined(t, *layer);
     shapes.push_back(t.shape());
   }
+  const ExplicitMask mask = explicit_mask(args, inputs.size());
+  if (mask.position) check_explicit_mask(*layer, shapes[0], shapes[*mask.position]);
   auto node = std::make_shared<Node>();
-  node->output_shapes = layer->build_node(shapes, state_inputs);
+  node->output_shapes = layer->build_node(without_mask(shapes, mask), mask.layer_args);
   node->output_dtype = layer->dtype();
   node->inputs = inputs;
-  node->state_inputs = state_inputs;
+  node->call_args = args;
   node->id = next_node_id();
   node->layer = std::move(layer);
   std::shared_ptr<const Node> shared = std::move(node);
@@ -43,6 +67,51 @@ std::vector<KerasTensor> with_initial_state(const KerasTensor& x, const std::vec
   std::vector<KerasTensor> inputs{x};
   inputs.insert(inputs.end(), initial_state.begin(), initial_state.end());
   return inputs;
+}
+
+CallArgs CallArgs::initial_state(std::size_t n) {
+  CallArgs args;
+  if (n > 0) args.tensors.emplace_back("initial_state", n);
+  return args;
+}
+
+std::size_t CallArgs::tensor_count() const {
+  std::size_t n = 0;
+  for (const auto& [name, count] : tensors) n += count;
+  return n;
+}
+
+std::size_t CallArgs::count(std::string_view name) const {
+  for (const auto& [group, count] : tensors)
+    if (group == name) return count;
+  return 0;
+}
+
+std::optional<std::size_t> CallArgs::offset(std::string_view name, std::size_t inputs) const {
+  std::size_t at = inputs - tensor_count();
+  for (const auto& [group, count] : tensors) {
+    if (group == name) return at;
+    at += count;
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> CallArgs::flag(std::string_view name) const {
+  const auto it = values.find(name);
+  if (it == values.end() || it->is_null()) return std::nullopt;
+  if (!it->is_boolean())
+    throw_invalid_argument("the call keyword {} must be a boolean, received {}={}", name, name, it->dump());
+  return it->get<bool>();
+}
+
+void check_call_args(std::string_view who, const CallArgs& args, std::initializer_list<std::string_view> accepted) {
+  auto takes = [&](std::string_view name) { return std::find(accepted.begin(), accepted.end(), name) != accepted.end(); };
+  for (const auto& [name, count] : args.tensors)
+    if (!takes(name))
+      throw_invalid_argument("{} takes no {} (a call keyword), received {} {} tensor(s)", who, name, count, name);
+  for (const auto& [name, value] : args.values.items())
+    if (!takes(name))
+      throw_invalid_argument("{} takes no {} (a call keyword), received {}={}", who, name, name, value.dump().substr(0, 120));
 }
 
 std::uint64_t next_node_id() {
@@ -91,6 +160,12 @@ KerasTensor only_output(std::vector<KerasTensor> outputs) {
 }
 }  // namespace
 
+KerasTensor call_with_mask(std::shared_ptr<Layer> layer, const KerasTensor& x, const KerasTensor& mask) {
+  CallArgs args;
+  args.tensors.emplace_back("mask", 1);
+  return only_output(record_node(std::move(layer), {x, mask}, args));
+}
+
 KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) & {
   return only_output(record_node(shared_for_graph(), inputs));
 }
@@ -132,27 +207,21 @@ Shape Layer::build_for_inputs(const std::vector<Shape>& input_shapes) {
   return compute_output_shape_for(input_shapes);
 }
 
-namespace {
-void refuse_state_inputs(const Layer& layer, std::size_t state_inputs) {
-  if (state_inputs != 0)
-    throw_invalid_argument("layer '{}' ({}) takes no initial_state, received {} initial_state tensor(s)", layer.name(),
-                           layer.class_name(), state_inputs);
-}
-}  // namespace
+std::string Layer::call_args_owner() const { return fmt::format("layer '{}' ({})", name_, class_name_); }
 
-std::vector<Shape> Layer::build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) {
-  refuse_state_inputs(*this, state_inputs);
+std::vector<Shape> Layer::build_node(const std::vector<Shape>& input_shapes, const CallArgs& args) {
+  check_call_args(call_args_owner(), args);
   return {build_for_inputs(input_shapes)};
 }
 
-std::vector<Shape> Layer::node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const {
-  refuse_state_inputs(*this, state_inputs);
+std::vector<Shape> Layer::node_output_shapes(const std::vector<Shape>& input_shapes, const CallArgs& args) const {
+  check_call_args(call_args_owner(), args);
   return {compute_output_shape_for(input_shapes)};
 }
 
 std::vector<Masked> Layer::call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
-                                     std::size_t state_inputs, bool training) {
-  refuse_state_inputs(*this, state_inputs);
+                                     const CallArgs& args, bool training) {
+  check_call_args(call_args_owner(), args);
   return {call_inputs_with_masks(inputs, masks, training)};
 }
 

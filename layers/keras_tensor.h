@@ -7,8 +7,15 @@
 // KerasTensors) has several: the output, then the states; each is a KerasTensor naming its node
 // and its position there (Keras's keras_history [layer, node_index, tensor_index]).
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "minidl/core/shape.h"
 #include "minidl/core/tensor.h"
@@ -36,6 +43,30 @@ class KerasTensor {
   std::size_t index_ = 0;
 };
 
+// A node's call arguments besides its positional inputs (Keras's call kwargs): groups of keyword
+// tensors, which follow the positional tensors in Node::inputs in this order (("initial_state", 2)
+// for an RNN, ("key", 1), ("attention_mask", 1) for MultiHeadAttention), and plain values
+// (use_causal_mask, return_attention_scores, training). Layers read them in build_node /
+// node_output_shapes / call_node; a layer refuses any it does not take (check_call_args).
+struct CallArgs {
+  std::vector<std::pair<std::string, std::size_t>> tensors;
+  nlohmann::json values = nlohmann::json::object();
+
+  // An RNN's call with `n` initial states (none: no keyword at all).
+  static CallArgs initial_state(std::size_t n);
+  bool empty() const { return tensors.empty() && values.empty(); }
+  std::size_t tensor_count() const;  // every keyword tensor
+  std::size_t count(std::string_view name) const;  // the group's size, 0 when absent
+  // Where the group `name` starts among a node's `inputs` inputs; nullopt when absent.
+  std::optional<std::size_t> offset(std::string_view name, std::size_t inputs) const;
+  // A plain value, or nullopt when the call did not give it (or gave null).
+  std::optional<bool> flag(std::string_view name) const;
+};
+
+// Throws unless every keyword group and value of `args` is among `accepted`: `who` ("layer 'dense'
+// (Dense)") takes no such keyword. The error names the keyword and what was received.
+void check_call_args(std::string_view who, const CallArgs& args, std::initializer_list<std::string_view> accepted = {});
+
 // One call of a layer on symbolic inputs. Nodes are numbered in creation order, so every node's
 // inputs have smaller ids than the node: sorting by id is a topological order.
 struct Node {
@@ -43,20 +74,21 @@ struct Node {
   std::vector<KerasTensor> inputs;  // empty for an InputLayer's node
   std::vector<Shape> output_shapes;  // one per output (one for all but RNNs with return_state)
   DType output_dtype = DType::Float32;  // every output's
-  // How many of the inputs, at the end, are the call's initial_state (an RNN's; Keras's kwargs):
-  // layers take them through Layer::build_node / call_node.
-  std::size_t state_inputs = 0;
+  // The call's keyword arguments: the last call_args.tensor_count() inputs are its keyword tensors
+  // (an RNN's initial_state, MultiHeadAttention's key and attention_mask). Layers take them through
+  // Layer::build_node / call_node.
+  CallArgs call_args;
   std::uint64_t id = 0;
 
   const Shape& output_shape() const { return output_shapes.at(0); }
   std::size_t output_count() const { return output_shapes.size(); }
 };
 
-// Records a call of `layer` on `inputs` (the last `state_inputs` of them its initial_state): builds
-// it through Layer::build_node and returns one KerasTensor per output. Layer::operator() on
+// Records a call of `layer` on `inputs` (the last of them the keyword tensors of `args`): builds it
+// through Layer::build_node and returns one KerasTensor per output. Layer::operator() on
 // KerasTensors is this with one output; RNNBase::call_with_state uses it for the states.
 std::vector<KerasTensor> record_node(std::shared_ptr<Layer> layer, const std::vector<KerasTensor>& inputs,
-                                     std::size_t state_inputs = 0);
+                                     const CallArgs& args = {});
 
 // A node's inputs for a call with initial_state: the sequence, then the states (RNNs, Bidirectional).
 std::vector<KerasTensor> with_initial_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state);

@@ -91,15 +91,19 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::shared_ptr<Layer> shared_for_graph() &;
   std::shared_ptr<Layer> shared_for_graph() &&;
 
-  // A functional node of this layer (keras_tensor.h): its last `state_inputs` inputs are the call's
-  // initial_state (RNNs; the others refuse any). build_node builds for the input shapes and returns
-  // one shape per output; node_output_shapes only computes them; call_node runs the node on real
-  // tensors and their masks (one per input, or none), one Masked per output. The defaults are the
-  // one-output build_for_inputs / compute_output_shape_for / call_inputs_with_masks.
-  virtual std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs);
-  virtual std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const;
+  // A functional node of this layer (keras_tensor.h): its last inputs are the keyword tensors of
+  // `args` (an RNN's initial_state, MultiHeadAttention's key and attention_mask), `args` also holds
+  // the call's plain keywords; a layer refuses any keyword it does not take. build_node builds for
+  // the input shapes and returns one shape per output; node_output_shapes only computes them;
+  // call_node runs the node on real tensors and their masks (one per input, or none), one Masked
+  // per output. The defaults take no keyword and are the one-output build_for_inputs /
+  // compute_output_shape_for / call_inputs_with_masks.
+  virtual std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, const CallArgs& args);
+  virtual std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, const CallArgs& args) const;
   virtual std::vector<Masked> call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
-                                        std::size_t state_inputs, bool training);
+                                        const CallArgs& args, bool training);
+  // Who a refused keyword names: "layer 'dense' (Dense)" ("model 'encoder'" for a model).
+  virtual std::string call_args_owner() const;
   // What to call instead of operator() when a node has several outputs (the error names it).
   virtual std::string several_outputs_hint() const { return "a call returning every output"; }
 

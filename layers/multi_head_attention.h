@@ -54,6 +54,16 @@ struct AttentionResult {
   Tensor mask;    // the output's Keras mask: the query's
 };
 
+// Keras's call options on KerasTensors (MultiHeadAttention::call_graph): the key and the
+// attention_mask (B, T, S) are graph tensors; the Keras masks of query, value and key come along
+// the graph (Embedding(mask_zero), Masking) and combine with these as in attend().
+struct GraphAttentionCall {
+  KerasTensor key{};
+  KerasTensor attention_mask{};
+  bool use_causal_mask = false;
+  std::optional<bool> training{};  // unset: the model's call decides, as Keras's training=None
+};
+
 class MultiHeadAttention : public Layer {
  public:
   MINIDL_SHAREABLE_LAYER(MultiHeadAttention)
@@ -61,6 +71,22 @@ class MultiHeadAttention : public Layer {
 
   // Keras's call(query, value, key=None, attention_mask=None, ...).
   AttentionResult attend(const Tensor& query, const Tensor& value, const AttentionCall& call = {});
+  // Keras's mha(query, value, key=..., attention_mask=..., use_causal_mask=...) in a functional graph:
+  // records a node and returns its output (B, T, *output_shape).
+  KerasTensor call_graph(const KerasTensor& query, const KerasTensor& value, const GraphAttentionCall& call = {}) &;
+  KerasTensor call_graph(const KerasTensor& query, const KerasTensor& value, const GraphAttentionCall& call = {}) &&;
+  // The same with return_attention_scores=True: {output, scores (B, num_heads, T, S)}.
+  std::vector<KerasTensor> call_graph_with_scores(const KerasTensor& query, const KerasTensor& value,
+                                                  const GraphAttentionCall& call = {}) &;
+  std::vector<KerasTensor> call_graph_with_scores(const KerasTensor& query, const KerasTensor& value,
+                                                  const GraphAttentionCall& call = {}) &&;
+  // The functional node: inputs query, value (, a positional key), then the keyword tensors key and
+  // attention_mask; plain keywords use_causal_mask, return_attention_scores, training.
+  std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, const CallArgs& args) override;
+  std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, const CallArgs& args) const override;
+  std::vector<Masked> call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                const CallArgs& args, bool training) override;
+  std::string several_outputs_hint() const override;
   // The list forms: {query, value} or {query, value, key}, masks in the same order (Keras masks).
   Tensor call_inputs(const std::vector<Tensor>& inputs, bool training) override;
   Masked call_inputs_with_masks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,

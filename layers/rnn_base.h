@@ -138,11 +138,11 @@ class RNNBase : public Layer {
   // operator(). The activity regularizer applies to every output of the node, states too (Keras).
   std::vector<KerasTensor> call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state = {}) &;
   std::vector<KerasTensor> call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state = {}) &&;
-  // The functional node: inputs are the sequence then its initial_state (state_inputs of them).
-  std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) override;
-  std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const override;
+  // The functional node: inputs are the sequence then its initial_state (the one keyword it takes).
+  std::vector<Shape> build_node(const std::vector<Shape>& input_shapes, const CallArgs& args) override;
+  std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, const CallArgs& args) const override;
   std::vector<Masked> call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
-                                std::size_t state_inputs, bool training) override;
+                                const CallArgs& args, bool training) override;
   std::string several_outputs_hint() const override {
     return "call_with_state(x, initial_state), which returns the output and the states (return_state=True)";
   }

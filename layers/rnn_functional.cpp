@@ -8,14 +8,18 @@
 namespace minidl::layers {
 
 std::vector<KerasTensor> RNNBase::call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state) & {
-  return record_node(shared_for_graph(), with_initial_state(x, initial_state), initial_state.size());
+  return record_node(shared_for_graph(), with_initial_state(x, initial_state),
+                     CallArgs::initial_state(initial_state.size()));
 }
 
 std::vector<KerasTensor> RNNBase::call_with_state(const KerasTensor& x, const std::vector<KerasTensor>& initial_state) && {
-  return record_node(std::move(*this).shared_for_graph(), with_initial_state(x, initial_state), initial_state.size());
+  return record_node(std::move(*this).shared_for_graph(), with_initial_state(x, initial_state),
+                     CallArgs::initial_state(initial_state.size()));
 }
 
-std::vector<Shape> RNNBase::node_output_shapes(const std::vector<Shape>& input_shapes, std::size_t state_inputs) const {
+std::vector<Shape> RNNBase::node_output_shapes(const std::vector<Shape>& input_shapes, const CallArgs& args) const {
+  check_call_args(call_args_owner(), args, {"initial_state"});
+  const std::size_t state_inputs = args.count("initial_state");
   if (input_shapes.size() != 1 + state_inputs)
     throw_invalid_argument(
         "layer '{}' ({}) takes one sequence tensor (the initial states go in call_with_state(x, initial_state)), "
@@ -30,13 +34,16 @@ std::vector<Shape> RNNBase::node_output_shapes(const std::vector<Shape>& input_s
   return out;
 }
 
-std::vector<Shape> RNNBase::build_node(const std::vector<Shape>& input_shapes, std::size_t state_inputs) {
-  if (input_shapes.size() == 1 + state_inputs) build_for_inputs({input_shapes[0]});  // checks the sequence, builds
-  return node_output_shapes(input_shapes, state_inputs);
+std::vector<Shape> RNNBase::build_node(const std::vector<Shape>& input_shapes, const CallArgs& args) {
+  check_call_args(call_args_owner(), args, {"initial_state"});
+  if (input_shapes.size() == 1 + args.count("initial_state")) build_for_inputs({input_shapes[0]});  // checks the sequence, builds
+  return node_output_shapes(input_shapes, args);
 }
 
 std::vector<Masked> RNNBase::call_node(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
-                                       std::size_t state_inputs, bool training) {
+                                       const CallArgs& args, bool training) {
+  check_call_args(call_args_owner(), args, {"initial_state"});
+  const std::size_t state_inputs = args.count("initial_state");
   if (inputs.size() != 1 + state_inputs || (!masks.empty() && masks.size() != inputs.size()))
     throw_invalid_argument("layer '{}' ({}): a node call needs the sequence, {} initial state(s) and one mask each (or "
                            "none), received {} tensors and {} masks",

@@ -1,10 +1,11 @@
 // Functional models rebuilt from Keras's config (layers with their inbound nodes, input_layers,
 // output_layers): each layer is deserialized, then its calls are replayed on the KerasTensors of
 // the nodes they name, in as many passes as the references need. A node may have several outputs
-// (an RNN with return_state, referred to by tensor_index) and an RNN's node reads its initial_state.
+// (an RNN with return_state, referred to by tensor_index), an RNN's node reads its initial_state and
+// a MultiHeadAttention's its key, attention_mask and call flags (use_causal_mask, ...).
 // Keras's operations (module keras.src.ops.*: ops.add, ops.mean, ...) become OpLayers with their
-// numbers in place. A layer's `mask` keyword (Keras records the mask it handed along, e.g.
-// Embedding's as a NotEqual node) is not read: minidl hands masks along the graph itself.
+// numbers in place. A layer's `mask` keyword (the user's mask=, or the mask Keras handed along,
+// e.g. Embedding's recorded as a NotEqual node) is read as the node's mask (node_mask.h).
 #include <algorithm>
 #include <map>
 
@@ -38,17 +39,24 @@ History history_of(const json& j) {
 }
 
 // The tensor references of one inbound node, flattened (a merge's list or a single tensor), then
-// its initial_state; `states` counts the latter. Keras 3 writes an RNN's initial_state in kwargs, or
-// as the second positional argument when the call gave it so (`GRU(4)(x, [h])`). tf.keras (Keras 2)
-// wrote the states after the sequence in one list: `rnn` says the node's layer is an RNN.
-std::vector<History> node_inputs(const json& node, bool rnn, std::size_t* states = nullptr) {
+// the keyword tensors `call` lists: the initial_state, then Keras's mask= keyword. Keras 3 writes an
+// RNN's initial_state in kwargs, or as the second positional argument when the call gave it so
+// (`GRU(4)(x, [h])`). tf.keras (Keras 2) wrote the states after the sequence in one list: `rnn` says
+// the node's layer is an RNN. A `mask` naming one tensor (the user's mask=, or the mask Keras handed
+// along, recorded as a NotEqual node) replaces the mask minidl hands along; a list of masks (a layer
+// of several inputs) is left to minidl's own propagation.
+std::vector<History> node_inputs(const json& node, bool rnn, layers::CallArgs& call) {
   std::vector<History> out;
   auto add = [&](const json& t) {
     if (t.is_array() && !t.empty() && (t[0].is_object() || t[0].is_array()))
       for (const auto& e : t) out.push_back(history_of(e));
     else out.push_back(history_of(t));
   };
-  std::size_t state_count = 0;
+  auto add_group = [&](const char* name, const json& t) {
+    const std::size_t before = out.size();
+    add(t);
+    call.tensors.emplace_back(name, out.size() - before);
+  };
   if (node.is_object()) {  // Keras 3: {"args": [tensor or [tensors]], "kwargs": {"initial_state": [...]}}
     const json& args = node.at("args");
     if (!args.is_array() || args.empty()) throw_invalid_argument("Functional config: a node without args: {}", node.dump());
@@ -57,24 +65,22 @@ std::vector<History> node_inputs(const json& node, bool rnn, std::size_t* states
     const json* initial = kwargs.contains("initial_state") && !kwargs["initial_state"].is_null() ? &kwargs["initial_state"]
                           : rnn && args.size() > 1 && !args[1].is_null()                           ? &args[1]
                                                                                                    : nullptr;
-    if (initial) {
-      const std::size_t before = out.size();
-      add(*initial);
-      state_count = out.size() - before;
-    }
+    if (initial) add_group("initial_state", *initial);
+    if (kwargs.contains("mask") && kwargs["mask"].is_object()) add_group("mask", kwargs["mask"]);
   } else {  // Keras 2: [[name, node_index, tensor_index, kwargs], ...]
     for (const auto& e : node) out.push_back(history_of(e));
-    if (rnn && !out.empty()) state_count = out.size() - 1;
+    if (rnn && out.size() > 1) call.tensors.emplace_back("initial_state", out.size() - 1);
   }
-  if (states) *states = state_count;
   return out;
 }
 
-// A MultiHeadAttention node of Keras 3: {"args": [query, value], "kwargs": {"key": ...}} (query and
-// value may also sit in kwargs). minidl's functional nodes carry no call options, so the other kwargs
-// (attention_mask, use_causal_mask, return_attention_scores, ...) are refused unless at their defaults;
-// the Keras masks Keras records (query_mask, value_mask, key_mask) are what minidl hands along anyway.
-std::vector<History> attention_inputs(const json& node, const std::string& layer) {
+// A MultiHeadAttention node of Keras 3: {"args": [query, value(, key)], "kwargs": {"key": ...,
+// "attention_mask": ..., "use_causal_mask": true, "return_attention_scores": true, "training": ...}}
+// (query and value may also sit in kwargs). The tensors come back in the node's order: query, value,
+// then the keyword tensors of `args` (key, attention_mask); the plain keywords go to args.values as
+// Keras wrote them, so get_config writes them back. The Keras masks Keras may record (query_mask,
+// value_mask, key_mask) are what minidl hands along the graph anyway.
+std::vector<History> attention_inputs(const json& node, const std::string& layer, layers::CallArgs& call) {
   if (!node.is_object())
     throw_invalid_argument("Functional config: MultiHeadAttention '{}' has a Keras 2 inbound node, which minidl does "
                            "not read: {}",
@@ -82,13 +88,17 @@ std::vector<History> attention_inputs(const json& node, const std::string& layer
   const json args = node.value("args", json::array());
   const json kwargs = node.value("kwargs", json::object());
   for (const auto& [key, value] : kwargs.items()) {
-    // Keras records the masks it handed along (value_mask=NotEqual(...)): minidl hands them itself.
-    const bool tensor = key == "query" || key == "value" || key == "key" ||
+    const bool tensor = key == "query" || key == "value" || key == "key" || key == "attention_mask" ||
                         key == "query_mask" || key == "value_mask" || key == "key_mask";
-    const bool at_default = value.is_null() || value == false;
-    if (!tensor && !(key == "training" || at_default))
-      throw_invalid_argument("Functional config: MultiHeadAttention '{}' is called with {}={}, which minidl's "
-                             "functional graphs cannot carry (only query, value and key); call attend() eagerly instead",
+    const bool flag = key == "use_causal_mask" || key == "return_attention_scores" || key == "training";
+    if (flag && !value.is_null() && !value.is_boolean())
+      throw_invalid_argument("Functional config: MultiHeadAttention '{}': {} must be a boolean or null, received {}={}",
+                             layer, key, key, value.dump().substr(0, 120));
+    if (flag) call.values[key] = value;
+    else if (!tensor)
+      throw_invalid_argument("Functional config: MultiHeadAttention '{}' is called with {}={}, which is not an "
+                             "argument of MultiHeadAttention.call (query, value, key, attention_mask, "
+                             "use_causal_mask, return_attention_scores, training)",
                              layer, key, value.dump().substr(0, 120));
   }
   auto pick = [&](std::size_t position, const char* name) -> const json* {
@@ -102,11 +112,16 @@ std::vector<History> attention_inputs(const json& node, const std::string& layer
     throw_invalid_argument("Functional config: MultiHeadAttention '{}' needs a query and a value, received {}", layer,
                            node.dump().substr(0, 200));
   if (args.is_array() && args.size() > 3)
-    throw_invalid_argument("Functional config: MultiHeadAttention '{}': minidl reads query, value and key, received {} "
-                           "positional arguments",
+    throw_invalid_argument("Functional config: MultiHeadAttention '{}': minidl reads query, value and key as positional "
+                           "arguments (the others as keywords), received {} positional arguments",
                            layer, args.size());
   std::vector<History> out{history_of(*query), history_of(*value)};
-  if (const json* key = pick(2, "key")) out.push_back(history_of(*key));
+  // The key may be the third positional argument; attention_mask comes after the Keras masks, so only by keyword.
+  for (const auto& [position, name] : {std::pair<std::size_t, const char*>{2, "key"}, {args.size(), "attention_mask"}})
+    if (const json* t = pick(position, name)) {
+      out.push_back(history_of(*t));
+      call.tensors.emplace_back(name, 1);
+    }
   return out;
 }
 
@@ -184,11 +199,11 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
         progress = true;
       }
       while (entry.done < entry.nodes.size()) {
-        std::size_t states = 0;
+        layers::CallArgs call;
         const bool rnn = dynamic_cast<const layers::RNNBase*>(entry.layer.get()) != nullptr;
         const bool attention = entry.layer->class_name() == "MultiHeadAttention";
-        const auto refs = attention ? attention_inputs(entry.nodes[entry.done], entry.name)
-                                    : node_inputs(entry.nodes[entry.done], rnn, &states);
+        const auto refs = attention ? attention_inputs(entry.nodes[entry.done], entry.name, call)
+                                    : node_inputs(entry.nodes[entry.done], rnn, call);
         std::vector<layers::KerasTensor> args;
         for (History h : refs) {
           h = without_builtin_node(h, false);
@@ -197,7 +212,7 @@ std::shared_ptr<layers::Layer> functional_from_config(const json& c) {
           args.push_back(tensor_of(it->second[h.node], h));
         }
         if (args.size() != refs.size()) break;  // not all produced yet
-        outputs[entry.name].push_back(layers::record_node(entry.layer, args, states));
+        outputs[entry.name].push_back(layers::record_node(entry.layer, args, call));
         ++entry.done;
         progress = true;
       }

@@ -324,7 +324,7 @@ TEST_CASE("MultiHeadAttention in a functional model: Keras's config loads and pr
   }
 }
 
-TEST_CASE("MultiHeadAttention in a functional config: key reads, other call options are refused", "[layers][attention][functional][errors]") {
+TEST_CASE("MultiHeadAttention in a functional config: key reads, unknown or ill-typed call options are refused", "[layers][attention][functional][errors]") {
   clear_session();
   auto q = Input({.shape = Shape{3, 4}, .name = "q"});
   auto v = Input({.shape = Shape{5, 2}, .name = "v"});
@@ -343,19 +343,22 @@ TEST_CASE("MultiHeadAttention in a functional config: key reads, other call opti
   const std::vector<Tensor> x{test::pattern({2, 3, 4}, 1), test::pattern({2, 5, 2}, 2), test::pattern({2, 5, 3}, 3)};
   loaded->set_weights(model->get_weights());
   REQUIRE_CLOSE(loaded->call_inputs(x, false), model->call_inputs(x, false), 0.0, 1e-30);  // identical
-  (*node)["kwargs"]["use_causal_mask"] = true;
+  // The call options are read (tests/optim/test_mha_nodes.cpp); what is not a boolean, or not an
+  // argument of MultiHeadAttention.call, is refused.
+  (*node)["kwargs"]["use_causal_mask"] = "yes";
   REQUIRE_THROWS_WITH_ALL(optim::layer_from_config({{"class_name", "Functional"}, {"config", config}}), std::invalid_argument,
-                          "MultiHeadAttention 'att'", "use_causal_mask=true", "only query, value and key");
+                          "MultiHeadAttention 'att'", "use_causal_mask must be a boolean", "use_causal_mask=\"yes\"");
   (*node)["kwargs"].erase("use_causal_mask");
-  (*node)["kwargs"]["attention_mask"] = (*node)["args"][0];
+  (*node)["kwargs"]["scale"] = 2.0;
   REQUIRE_THROWS_WITH_ALL(optim::layer_from_config({{"class_name", "Functional"}, {"config", config}}), std::invalid_argument,
-                          "attention_mask=");
+                          "MultiHeadAttention 'att'", "scale=2.0", "not an argument of MultiHeadAttention.call");
 }
 
 TEST_CASE("MultiHeadAttention: Embedding(mask_zero) -> self-attention -> Dense fits, saves and loads", "[layers][attention][model]") {
   const auto dir = std::filesystem::temp_directory_path() / ("minidl_mha_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   clear_session();
+  manual_seed(0);  // the initial weights (and so the loss reached) must not depend on the tests run before
   auto tokens = Input({.shape = Shape{5}, .name = "tokens"});
   auto e = Embedding({.input_dim = 7, .output_dim = 4, .mask_zero = true})(tokens);
   auto a = MultiHeadAttention({.num_heads = 2, .key_dim = 3})(std::vector<KerasTensor>{e, e});

@@ -132,18 +132,9 @@ Tensor case_loss(Functional& model, const json& c) { return test::weighted_outpu
 using test::fixture_tensor;
 
 std::shared_ptr<Functional> from_config(const json& config) {
-  auto model = std::dynamic_pointer_cast<Functional>(optim::layer_from_config({{"class_name", "Functional"}, {"config", config}}));
-  REQUIRE(model);
-  return model;
+  return test::functional_from_json({{"class_name", "Functional"}, {"config", config}});
 }
-
-const json& entry_named(const json& config, const std::string& name) {
-  for (const auto& l : config["layers"])
-    if (l["name"] == name) return l;
-  FAIL("no layer " << name);
-  static const json none;
-  return none;
-}
+using test::entry_named;
 
 }  // namespace
 

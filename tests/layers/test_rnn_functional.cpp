@@ -179,7 +179,7 @@ TEST_CASE("seq2seq: nodes with several outputs, shapes, masks and summary", "[la
     auto lstm = std::make_shared<LSTM>(LSTMOptions{.units = 2, .return_sequences = true, .return_state = true});
     const Tensor x = test::pattern({2, 3, 4}, 3), mask = Tensor::from_vector(std::vector<float>{1, 1, 0, 1, 0, 0}, {2, 3});
     lstm->build(x.shape());
-    const auto out = lstm->call_node({x}, {mask}, 0, false);
+    const auto out = lstm->call_node({x}, {mask}, {}, false);
     REQUIRE(out.size() == 3);
     REQUIRE(out[0].mask.defined());
     CHECK(out[0].mask.to_vector<float>() == mask.to_vector<float>());
@@ -242,7 +242,7 @@ TEST_CASE("seq2seq: errors name the argument and the value", "[layers][rnn][func
                           "takes one sequence tensor", "call_with_state(x, initial_state)", "received 3 tensors");
   // Dense takes no initial_state.
   auto dense = std::make_shared<Dense>(DenseOptions{.units = 2, .name = "d"});
-  REQUIRE_THROWS_WITH_ALL(record_node(dense, {enc[1], enc[2]}, 1), std::invalid_argument, "layer 'd' (Dense)",
+  REQUIRE_THROWS_WITH_ALL(record_node(dense, {enc[1], enc[2]}, CallArgs::initial_state(1)), std::invalid_argument, "layer 'd' (Dense)",
                           "takes no initial_state", "received 1 initial_state tensor(s)");
   // A reference to an output a node does not have, in a model config.
   auto model = std::make_shared<Functional>(x, enc[2]);

@@ -232,7 +232,7 @@ TEST_CASE("nested models: errors name the model, the call and the value", "[opti
   REQUIRE_THROWS_WITH_ALL(enc->call_outputs(wrong), std::invalid_argument, "model 'encoder'", "(None, 4)", "(None, 5)");
   REQUIRE_THROWS_WITH_ALL(enc->call_outputs({x, x}), std::invalid_argument, "encoder", "expects 1 input(s)",
                           "received 2 input tensors");
-  REQUIRE_THROWS_WITH_ALL(enc->call_node({Tensor::zeros({1, 4}), Tensor::zeros({1, 2})}, {}, 1, false),
+  REQUIRE_THROWS_WITH_ALL(enc->call_node({Tensor::zeros({1, 4}), Tensor::zeros({1, 2})}, {}, layers::CallArgs::initial_state(1), false),
                           std::invalid_argument, "model 'encoder'", "takes no initial_state", "1 initial_state");
 
   // Keras's output_layers name a nested Functional's call from 1: a 0 there is refused, not guessed.

@@ -15,6 +15,22 @@ inline Tensor fixture_tensor(const nlohmann::json& values, const Shape& shape) {
   return Tensor::from_vector(values.get<std::vector<double>>(), shape).to(DType::Float32);
 }
 
+// A Functional rebuilt by minidl's loader from Keras's model JSON ({"class_name": "Functional", "config": ...}).
+inline std::shared_ptr<layers::Functional> functional_from_json(const nlohmann::json& model_json) {
+  auto model = std::dynamic_pointer_cast<layers::Functional>(optim::layer_from_config(model_json));
+  REQUIRE(model);
+  return model;
+}
+
+// The entry of layer `name` in a Functional's config.
+inline const nlohmann::json& entry_named(const nlohmann::json& config, const std::string& name) {
+  for (const auto& l : config["layers"])
+    if (l["name"] == name) return l;
+  FAIL("no layer " << name);
+  static const nlohmann::json none;
+  return none;
+}
+
 inline void set_model_weights(layers::Functional& model, const nlohmann::json& c) {
   const auto weights = model.weights();
   REQUIRE(weights.size() == c["weights"].size());
