@@ -9,6 +9,7 @@
 #include "minidl/autograd/node.h"
 #include "minidl/autograd/ops/norm_param.h"
 #include "minidl/core/error.h"
+#include "minidl/core/kernels/fused_multiply_add.h"
 #include "minidl/core/kernels/lane_sum.h"
 #include "minidl/core/parallel.h"
 
@@ -189,7 +190,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
       shift[c] = -static_cast<T>(mean[c]) * scale[c] + (pb ? pb[c] : T(0));
     }
     T* py = y.data<T>();
-    for_each_channel_row(v, [&](std::int64_t k, std::size_t c) { py[k] = px[k] * scale[c] + shift[c]; });
+    for_each_channel_row(v, [&](std::int64_t k, std::size_t c) { py[k] = kernels::fused_multiply_add(px[k], scale[c], shift[c]); });
     if (keep_xhat) {
       T* ph = xhat.data<T>();
       for_each_channel_row(v, [&](std::int64_t k, std::size_t c) {

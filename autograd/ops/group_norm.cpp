@@ -8,6 +8,7 @@
 #include "minidl/autograd/node.h"
 #include "minidl/autograd/ops/norm_param.h"
 #include "minidl/core/error.h"
+#include "minidl/core/kernels/fused_multiply_add.h"
 #include "minidl/core/kernels/lane_sum.h"
 #include "minidl/core/parallel.h"
 
@@ -160,8 +161,8 @@ Tensor group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, std:
           shift[static_cast<std::size_t>(c)] = (pb ? static_cast<double>(pb[c]) : 0.0) - stats->mean[k] * s;
         }
         for_each_channel(v, [&](std::int64_t i, std::int64_t c) {
-          ys[i] = static_cast<T>(static_cast<double>(xs[i]) * scale[static_cast<std::size_t>(c)] +
-                                 shift[static_cast<std::size_t>(c)]);
+          ys[i] = static_cast<T>(kernels::fused_multiply_add(static_cast<double>(xs[i]), scale[static_cast<std::size_t>(c)],
+                                                             shift[static_cast<std::size_t>(c)]));
         });
       }
     });
@@ -222,8 +223,8 @@ Tensor group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, std:
               T* dxs = pdx + n * v.sample();
               for_each_channel(v, [&](std::int64_t i, std::int64_t c) {
                 const auto ci = static_cast<std::size_t>(c);
-                dxs[i] = static_cast<T>(static_cast<double>(dys[i]) * a[ci] + static_cast<double>(xsn[i]) * b[ci] +
-                                        offset[ci]);
+                dxs[i] = static_cast<T>(kernels::fused_multiply_add(
+                    static_cast<double>(dys[i]), a[ci], kernels::fused_multiply_add(static_cast<double>(xsn[i]), b[ci], offset[ci])));
               });
             }
           });

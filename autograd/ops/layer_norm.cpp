@@ -11,6 +11,7 @@
 #include "minidl/autograd/ops/norm_param.h"
 #include "minidl/autograd/ops/shape.h"
 #include "minidl/core/error.h"
+#include "minidl/core/kernels/fused_multiply_add.h"
 #include "minidl/core/kernels/lane_sum.h"
 #include "minidl/core/parallel.h"
 
@@ -56,8 +57,12 @@ void normalize_rows(const T* px, const double* gd, const double* bd, T* py, std:
     const double shift = rms ? 0.0 : mean;
     for (std::int64_t i = 0; i < n; ++i) {
       double v = (static_cast<double>(xr[i]) - shift) * inv;
-      if constexpr (kGamma) v *= gd[i];
-      if constexpr (kBeta) v += bd[i];
+      if constexpr (kGamma && kBeta) {
+        v = kernels::fused_multiply_add(v, gd[i], bd[i]);
+      } else {
+        if constexpr (kGamma) v *= gd[i];
+        if constexpr (kBeta) v += bd[i];
+      }
       yr[i] = static_cast<T>(v);
     }
   }
