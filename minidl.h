@@ -67,6 +67,7 @@
 #include "minidl/layers/merge.h"
 #include "minidl/layers/multi_head_attention.h"
 #include "minidl/layers/functional.h"
+#include "minidl/layers/node_mask.h"
 #include "minidl/layers/op_layer.h"
 #include "minidl/layers/ops.h"
 #include "minidl/layers/layer_generator.h"

@@ -90,23 +90,22 @@ nlohmann::json ELU::get_config() const {
 Tensor ELU::call(const Tensor& x, bool) { return activations::elu(x, alpha_); }
 
 Softmax::Softmax(const SoftmaxOptions& o) : Layer("Softmax", common_options(o)), axis_(o.axis) {
+  if (axis_.axes.empty()) throw_invalid_argument("Softmax: axis must name at least one axis, received axis=[]");
   set_supports_masking(true);
 }
 
 Softmax Softmax::from_config(const nlohmann::json& c) {
   SoftmaxOptions o;
   config::read_common(c, o);
-  if (c.contains("axis")) {
-    const nlohmann::json& a = c["axis"];
-    // Keras also takes a list of axes; minidl's softmax runs over one.
-    if (a.is_array() && a.size() != 1)
-      throw_invalid_argument("Softmax: minidl supports one axis, received axis={}", a.dump());
-    o.axis = json_int(a.is_array() ? a[0] : a, "axis");
-  }
+  if (c.contains("axis")) o.axis = AxisArg::from_json(c["axis"]);
   return Softmax(o);
 }
 
-Tensor Softmax::call(const Tensor& x, bool) { return activations::softmax(x, axis_); }
+Tensor Softmax::softmax(const Tensor& x) const {
+  return axis_.is_list ? activations::softmax(x, axis_.axes) : activations::softmax(x, axis_.axes[0]);
+}
+
+Tensor Softmax::call(const Tensor& x, bool) { return softmax(x); }
 
 Masked Softmax::call_masked(const Tensor& x, const Tensor& mask, bool training) {
   if (!mask.defined()) return {call(x, training), mask};
@@ -123,13 +122,13 @@ Masked Softmax::call_masked(const Tensor& x, const Tensor& mask, bool training) 
   for (auto d : ms.dims()) dims.push_back(d);
   const Tensor keep = broadcast_to(reshape(mask, Shape(dims.begin(), dims.end())), xs);
   // Keras's _large_negative_number: -1e9 (float16 would take -3e4; minidl has none).
-  const Tensor y = activations::softmax(where(keep, x, Tensor::full(xs, -1e9, x.dtype())), axis_);
+  const Tensor y = softmax(where(keep, x, Tensor::full(xs, -1e9, x.dtype())));
   return {where(keep, y, Tensor::zeros(xs, x.dtype())), mask};
 }
 
 nlohmann::json Softmax::get_config() const {
   nlohmann::json c = Layer::get_config();
-  c["axis"] = axis_;
+  c["axis"] = axis_.to_json();
   return c;
 }
 

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "minidl/layers/activation_arg.h"
+#include "minidl/layers/axis_arg.h"
 #include "minidl/layers/layer.h"
 
 namespace minidl::layers {
@@ -91,7 +92,7 @@ class ELU : public Layer {
 };
 
 struct SoftmaxOptions {
-  std::int64_t axis = -1;
+  AxisArg axis = -1;  // one axis, or several normalised together (`.axis = {1, 2}`)
   MINIDL_LAYER_COMMON_OPTIONS;
 };
 
@@ -112,7 +113,8 @@ class Softmax : public Layer {
   Masked call_masked(const Tensor& x, const Tensor& mask, bool training) override;
 
  private:
-  std::int64_t axis_;
+  Tensor softmax(const Tensor& x) const;
+  AxisArg axis_;
 };
 
 struct IdentityOptions {

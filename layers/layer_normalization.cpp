@@ -88,16 +88,7 @@ nlohmann::json LayerNormalization::get_config() const {
 LayerNormalization LayerNormalization::from_config(const nlohmann::json& c) {
   LayerNormalizationOptions o;
   config::read_common(c, o);
-  if (c.contains("axis")) {
-    const nlohmann::json& a = c["axis"];
-    if (a.is_array()) {
-      std::vector<std::int64_t> axes;
-      for (const auto& e : a) axes.push_back(json_int(e, "axis"));
-      o.axis = AxisArg(std::move(axes));
-    } else {
-      o.axis = json_int(a, "axis");
-    }
-  }
+  if (c.contains("axis")) o.axis = AxisArg::from_json(c["axis"]);
   o.rms_scaling = c.value("rms_scaling", o.rms_scaling);
   config::read_gamma_beta_args(c, o);
   return LayerNormalization(o);

@@ -4,22 +4,12 @@
 // those axes. Weights gamma then beta, both trainable. rms_scaling (Keras 3) keeps gamma only, even
 // with scale=false, and ignores center, as Keras does (see autograd/ops/layer_norm.h for what it
 // computes).
-#include <initializer_list>
 #include <vector>
 
+#include "minidl/layers/axis_arg.h"
 #include "minidl/layers/layer.h"
 
 namespace minidl::layers {
-
-// Keras's `axis`: an int or a list of ints (`.axis = -1`, `.axis = {1, 2}`). Keras's get_config
-// writes what it was given until the layer is built, and a list afterwards.
-struct AxisArg {
-  std::vector<std::int64_t> axes{-1};
-  bool is_list = false;
-  AxisArg(std::int64_t axis) : axes{axis} {}
-  AxisArg(std::initializer_list<std::int64_t> list) : axes(list), is_list(true) {}
-  explicit AxisArg(std::vector<std::int64_t> list) : axes(std::move(list)), is_list(true) {}
-};
 
 struct LayerNormalizationOptions {
   AxisArg axis = -1;

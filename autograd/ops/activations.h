@@ -46,6 +46,10 @@ Tensor linear(const Tensor& x);
 // Over one axis, numerically stable (the maximum is subtracted first).
 Tensor softmax(const Tensor& x, std::int64_t axis = -1);
 Tensor log_softmax(const Tensor& x, std::int64_t axis = -1);
+// Over several axes at once, as Keras's Softmax(axis=[1, 2]) and ops.softmax(x, axis=(1, 2)): each
+// group of elements the axes span sums to 1.
+Tensor softmax(const Tensor& x, const std::vector<std::int64_t>& axes);
+Tensor log_softmax(const Tensor& x, const std::vector<std::int64_t>& axes);
 // Euclidean projection onto the simplex (Martins & Astudillo, 2016).
 Tensor sparsemax(const Tensor& x, std::int64_t axis = -1);
 // Splits `axis` in two halves a, b and returns a * sigmoid(b).

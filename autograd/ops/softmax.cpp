@@ -6,6 +6,7 @@
 
 #include "minidl/autograd/node.h"
 #include "minidl/autograd/ops/activations.h"
+#include "minidl/autograd/ops/shape.h"
 #include "minidl/core/error.h"
 #include "minidl/core/parallel.h"
 
@@ -129,11 +130,44 @@ void sparsemax_backward_rows(const RowLayout& l, const T* g, const T* y, T* dx) 
   });
 }
 
+// The axes moved last and flattened into one: each group of elements they span is one row.
+Tensor softmax_like(const Tensor& x, const std::vector<std::int64_t>& axes, Kind kind, const char* op) {
+  if (axes.empty()) throw_invalid_argument("{}: axis must name at least one axis, received an empty list", op);
+  if (x.ndim() == 0) throw_invalid_argument("{}: input must have at least 1 dimension, received a scalar", op);
+  const std::vector<std::int64_t> ax = normalize_axes(axes, x.ndim(), fmt::format("{}: axis", op));
+  if (ax.size() == 1) return softmax_like(x, ax[0], kind);
+  std::vector<std::int64_t> order, grouped;
+  for (std::int64_t d = 0; d < x.ndim(); ++d)
+    if (!std::binary_search(ax.begin(), ax.end(), d)) {
+      order.push_back(d);
+      grouped.push_back(x.shape()[d]);
+    }
+  std::int64_t n = 1;
+  for (std::int64_t d : ax) {
+    order.push_back(d);
+    n *= x.shape()[d];
+  }
+  grouped.push_back(n);
+  const Tensor moved = permute(x, order);
+  const Tensor y = reshape(softmax_like(reshape(moved, Shape(grouped.begin(), grouped.end())), -1, kind), moved.shape());
+  std::vector<std::int64_t> back(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) back[static_cast<std::size_t>(order[i])] = static_cast<std::int64_t>(i);
+  return permute(y, back);
+}
+
 }  // namespace
 
 Tensor softmax(const Tensor& x, std::int64_t axis) { return softmax_like(x, axis, Kind::Softmax); }
 
 Tensor log_softmax(const Tensor& x, std::int64_t axis) { return softmax_like(x, axis, Kind::LogSoftmax); }
+
+Tensor softmax(const Tensor& x, const std::vector<std::int64_t>& axes) {
+  return softmax_like(x, axes, Kind::Softmax, "softmax");
+}
+
+Tensor log_softmax(const Tensor& x, const std::vector<std::int64_t>& axes) {
+  return softmax_like(x, axes, Kind::LogSoftmax, "log_softmax");
+}
 
 Tensor sparsemax(const Tensor& x, std::int64_t axis) {
   const RowLayout l = row_layout(x, axis, "sparsemax");

@@ -127,6 +127,37 @@ TEST_CASE("every activation passes a float64 gradcheck", "[activations][gradchec
   REQUIRE_GRADCHECK("log_softmax axis -2", [](const std::vector<Tensor>& in) { return A::log_softmax(in[0], -2); }, Inputs{x});
   Tensor s = test::random_leaf({2, 3, 4}, 11, -0.6, 0.6);
   REQUIRE_GRADCHECK("sparsemax axis 1", [](const std::vector<Tensor>& in) { return A::sparsemax(in[0], 1); }, Inputs{s});
+  REQUIRE_GRADCHECK("softmax axes {0, 2}", [](const std::vector<Tensor>& in) { return A::softmax(in[0], {0, 2}); }, Inputs{x});
+  REQUIRE_GRADCHECK("log_softmax axes {-1, 1}", [](const std::vector<Tensor>& in) { return A::log_softmax(in[0], {-1, 1}); },
+                    Inputs{x});
+}
+
+TEST_CASE("softmax over several axes normalises each group they span", "[activations]") {
+  // x[i, j, k] = i + 0.1 j - 0.2 k over axes {0, 2}: for each j, exp(i - 0.2 k) / sum_{i,k} of the same.
+  std::vector<double> v;
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j)
+      for (int k = 0; k < 4; ++k) v.push_back(i + 0.1 * j - 0.2 * k);
+  const Tensor x = Tensor::from_vector(v, {2, 3, 4});
+  double z = 0;
+  for (int i = 0; i < 2; ++i)
+    for (int k = 0; k < 4; ++k) z += std::exp(i - 0.2 * k);
+  const auto y = A::softmax(x, {2, 0}).to_vector<double>();
+  const auto ly = A::log_softmax(x, {0, -1}).to_vector<double>();
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j)
+      for (int k = 0; k < 4; ++k) {
+        const std::size_t at = static_cast<std::size_t>((i * 3 + j) * 4 + k);
+        CHECK(y[at] == Approx(std::exp(i - 0.2 * k) / z).epsilon(1e-12));
+        CHECK(ly[at] == Approx(i - 0.2 * k - std::log(z)).epsilon(1e-12));
+      }
+  // One axis in a list is that axis.
+  CHECK(A::softmax(x, std::vector<std::int64_t>{1}).to_vector<double>() == A::softmax(x, 1).to_vector<double>());
+  REQUIRE_THROWS_WITH_ALL(A::softmax(x, std::vector<std::int64_t>{}), std::invalid_argument, "softmax: axis",
+                          "empty list");
+  REQUIRE_THROWS_WITH_ALL(A::softmax(x, {1, -2}), std::invalid_argument, "softmax: axis must not repeat an axis",
+                          "[1, -2]");
+  REQUIRE_THROWS_WITH_ALL(A::log_softmax(x, {0, 3}), std::out_of_range, "log_softmax: axis", "3");
 }
 
 TEST_CASE("softmax is stable for huge logits and sums to one", "[activations]") {

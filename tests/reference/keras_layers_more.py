@@ -111,6 +111,11 @@ def cases():
     add(layers.PReLU(shared_axes=[1, 2]), (2, 3, 2, 4))
     add(layers.PReLU(alpha_initializer="ones", alpha_regularizer="l2", alpha_constraint="non_neg"), (2, 5))
     add(layers.Identity(), (2, 3))
+    # Several axes normalised together (Keras 3: exp(x - logsumexp(x, axis))).
+    add(layers.Softmax(axis=[1, 2]), (2, 3, 4))
+    add(layers.Softmax(axis=(-1, 1)), (2, 3, 2, 4))
+    add(layers.Softmax(axis=[1]), (2, 3, 4))
+    add(layers.Softmax(axis=[1, 2]), (2, 3, 4), mask=mask_of((2, 3, 4), 12))
     return out
 
 
