@@ -74,17 +74,26 @@ std::vector<History> node_inputs(const json& node, bool rnn, layers::CallArgs& c
   return out;
 }
 
-// A MultiHeadAttention node of Keras 3: {"args": [query, value(, key)], "kwargs": {"key": ...,
-// "attention_mask": ..., "use_causal_mask": true, "return_attention_scores": true, "training": ...}}
+// A MultiHeadAttention node of Keras 3 (tf.keras's is converted to one): {"args": [query, value(, key)],
+// "kwargs": {"key": ..., "attention_mask": ..., "use_causal_mask": true, "return_attention_scores": true, "training": ...}}
 // (query and value may also sit in kwargs). The tensors come back in the node's order: query, value,
 // then the keyword tensors of `args` (key, attention_mask); the plain keywords go to args.values as
 // Keras wrote them, so get_config writes them back. The Keras masks Keras may record (query_mask,
 // value_mask, key_mask) are what minidl hands along the graph anyway.
 std::vector<History> attention_inputs(const json& node, const std::string& layer, layers::CallArgs& call) {
-  if (!node.is_object())
-    throw_invalid_argument("Functional config: MultiHeadAttention '{}' has a Keras 2 inbound node, which minidl does "
-                           "not read: {}",
-                           layer, node.dump().substr(0, 200));
+  if (!node.is_object()) {
+    // tf.keras (Keras 2): [[query_layer, node_index, tensor_index, {"value": [layer, node, tensor], "key": ...,
+    // "attention_mask": ..., "use_causal_mask": true, ...}]], read as the Keras 3 node it stands for.
+    if (!node.is_array() || node.size() != 1 || !node[0].is_array() || node[0].size() < 3 || node[0].size() > 4 ||
+        (node[0].size() == 4 && !node[0][3].is_object()))
+      throw_invalid_argument("Functional config: MultiHeadAttention '{}' has a Keras 2 inbound node minidl cannot read "
+                             "(expected [[query_layer, node_index, tensor_index, {{keyword arguments}}]]): {}",
+                             layer, node.dump().substr(0, 200));
+    const json& e = node[0];
+    return attention_inputs(json{{"args", json::array({json::array({e[0], e[1], e[2]})})},
+                                 {"kwargs", e.size() == 4 ? e[3] : json::object()}},
+                            layer, call);
+  }
   const json args = node.value("args", json::array());
   const json kwargs = node.value("kwargs", json::object());
   for (const auto& [key, value] : kwargs.items()) {

@@ -4,7 +4,8 @@
 // the mask the graph hands along). Against the real Keras 3 (fixture:
 // tests/reference/keras_mha_nodes.py): Keras's model JSON loads and gives Keras's outputs and
 // gradients; the same models built with call_graph do too and write Keras's node kwargs; save and
-// load_model; float64 gradient checks; errors.
+// load_model; float64 gradient checks; errors; and tf.keras's (Keras 2) node format against tf_keras
+// (tests/reference/tf_keras_mha_nodes.py).
 #include <unistd.h>
 
 #include <filesystem>
@@ -91,6 +92,19 @@ void check_nodes_as_keras(const json& ours, const json& keras) {
   auto listed = [](const json& refs) { return refs.size() == 3 && refs[0].is_string() ? json::array({refs}) : refs; };
   CHECK(ours["input_layers"] == listed(keras["input_layers"]));
   CHECK(ours["output_layers"] == listed(keras["output_layers"]));
+}
+
+// tf.keras's fixtures list the shapes of model.get_weights(): weight j is pattern(shape_j, seed + 100 + j).
+void set_tf_keras_weights(Functional& model, const json& c) {
+  const auto weights = model.weights();
+  REQUIRE(weights.size() == c["weight_shapes"].size());
+  std::vector<Tensor> values;
+  for (std::size_t j = 0; j < weights.size(); ++j) {
+    INFO("weight " << weights[j]->path);
+    REQUIRE(weights[j]->value.shape() == test::shape_from_json(c["weight_shapes"][j]));
+    values.push_back(test::pattern(weights[j]->value.shape(), c["seed"].get<std::int64_t>() + 100 + static_cast<std::int64_t>(j)));
+  }
+  model.set_weights(values);
 }
 
 }  // namespace
@@ -252,4 +266,37 @@ TEST_CASE("MHA nodes: bad call options are refused with a clear message", "[opti
     if (l["name"] == "att") l["inbound_nodes"][0]["kwargs"]["attention_mask"] = l["inbound_nodes"][0]["args"][0];
   REQUIRE_THROWS_WITH_ALL(functional_from_json({{"class_name", "Functional"}, {"config", config}}), std::invalid_argument,
                           "layer 'att'", "attention_mask", "(None, 3, 4)");
+}
+
+TEST_CASE("MHA nodes: tf.keras (Keras 2) configs load and give tf.keras's outputs", "[optim][attention][functional][keras]") {
+  // Fixture: tests/reference/tf_keras_mha_nodes.py (tf_keras 2.21). Keras 2 writes the query's reference
+  // with a dict of the other arguments: [[["q", 0, 0, {"value": ["v", 0, 0], "key": ..., "attention_mask": ...}]]].
+  const auto fx = test::load_fixture("tf_keras_mha_nodes.json");
+  REQUIRE(fx["cases"].size() == 2);
+  for (const auto& c : fx["cases"]) {
+    INFO("case " << c["name"]);
+    clear_session();
+    auto model = functional_from_json({{"class_name", "Functional"}, {"config", c["config"]}});
+    set_tf_keras_weights(*model, c);
+    test::check_model_outputs(*model, c, case_inputs(c));
+  }
+  // The explicit_mask_scores case really used its mask and its key: without them the output differs.
+  const json& c = fx["cases"][0];
+  REQUIRE(c["name"] == "explicit_mask_scores");
+  json config = c["config"];
+  for (auto& l : config["layers"])
+    if (l["name"] == "mha") {
+      REQUIRE(l["inbound_nodes"][0][0][3].contains("attention_mask"));
+      l["inbound_nodes"][0][0][3].erase("attention_mask");
+    }
+  clear_session();
+  auto unmasked = functional_from_json({{"class_name", "Functional"}, {"config", config}});
+  set_tf_keras_weights(*unmasked, c);
+  const Tensor y = unmasked->call_outputs(case_inputs(c), false)[0];
+  CHECK_FALSE(test::compare(y, test::fixture_tensor(c["outputs"][0]["y"], y.shape()), 1e-3, 1e-4).ok);
+  // A Keras 2 node of another shape is refused with the node in the message.
+  for (auto& l : config["layers"])
+    if (l["name"] == "mha") l["inbound_nodes"][0][0][3] = "value";
+  REQUIRE_THROWS_WITH_ALL(functional_from_json({{"class_name", "Functional"}, {"config", config}}), std::invalid_argument,
+                          "MultiHeadAttention 'mha'", "Keras 2 inbound node", "[[query_layer, node_index, tensor_index");
 }
