@@ -44,7 +44,8 @@ History history_of(const json& j) {
 // (`GRU(4)(x, [h])`). tf.keras (Keras 2) wrote the states after the sequence in one list: `rnn` says
 // the node's layer is an RNN. A `mask` naming one tensor (the user's mask=, or the mask Keras handed
 // along, recorded as a NotEqual node) replaces the mask minidl hands along; a list of masks (a layer
-// of several inputs) is left to minidl's own propagation.
+// of several inputs) is left to minidl's own propagation. tf.keras's `training` keyword (which, unlike
+// Keras 3's, outranks the model's own training flag) is not read: see README.
 std::vector<History> node_inputs(const json& node, bool rnn, layers::CallArgs& call) {
   std::vector<History> out;
   auto add = [&](const json& t) {
@@ -70,6 +71,12 @@ std::vector<History> node_inputs(const json& node, bool rnn, layers::CallArgs& c
   } else {  // Keras 2: [[name, node_index, tensor_index, kwargs], ...]
     for (const auto& e : node) out.push_back(history_of(e));
     if (rnn && out.size() > 1) call.tensors.emplace_back("initial_state", out.size() - 1);
+    // An explicit mask= sits in the first entry's kwargs as a reference [layer, node_index, tensor_index].
+    const json kwargs = !node.empty() && node[0].is_array() && node[0].size() > 3 ? node[0][3] : json::object();
+    if (kwargs.is_object() && kwargs.contains("mask")) {
+      const json& m = kwargs["mask"];
+      if (m.is_array() && m.size() >= 3 && m[0].is_string()) add_group("mask", m);
+    }
   }
   return out;
 }

@@ -268,11 +268,12 @@ TEST_CASE("MHA nodes: bad call options are refused with a clear message", "[opti
                           "layer 'att'", "attention_mask", "(None, 3, 4)");
 }
 
-TEST_CASE("MHA nodes: tf.keras (Keras 2) configs load and give tf.keras's outputs", "[optim][attention][functional][keras]") {
+TEST_CASE("MHA nodes: tf.keras (Keras 2) configs with attention and mask keywords load and give tf.keras's outputs", "[optim][attention][functional][keras]") {
   // Fixture: tests/reference/tf_keras_mha_nodes.py (tf_keras 2.21). Keras 2 writes the query's reference
-  // with a dict of the other arguments: [[["q", 0, 0, {"value": ["v", 0, 0], "key": ..., "attention_mask": ...}]]].
+  // with a dict of the other arguments: [[["q", 0, 0, {"value": ["v", 0, 0], "key": ..., "attention_mask": ...}]]],
+  // and an LSTM's explicit mask= as [[["embed", 0, 0, {"mask": ["m", 0, 0]}]]].
   const auto fx = test::load_fixture("tf_keras_mha_nodes.json");
-  REQUIRE(fx["cases"].size() == 2);
+  REQUIRE(fx["cases"].size() == 3);
   for (const auto& c : fx["cases"]) {
     INFO("case " << c["name"]);
     clear_session();
