@@ -65,6 +65,7 @@
 #include "minidl/layers/sequential.h"
 #include "minidl/layers/input_layer.h"
 #include "minidl/layers/merge.h"
+#include "minidl/layers/dot.h"
 #include "minidl/layers/multi_head_attention.h"
 #include "minidl/layers/functional.h"
 #include "minidl/layers/node_mask.h"

@@ -22,6 +22,7 @@
 #include "minidl/layers/layer_config.h"
 #include "minidl/layers/layer_normalization.h"
 #include "minidl/layers/merge.h"
+#include "minidl/layers/dot.h"
 #include "minidl/layers/multi_head_attention.h"
 #include "minidl/layers/normalization.h"
 #include "minidl/layers/op_layer.h"
@@ -274,6 +275,7 @@ struct Registry {
       {"Maximum", merge<layers::Maximum>},
       {"Minimum", merge<layers::Minimum>},
       {"Concatenate", concatenate},
+      {"Dot", [](const json& c) { return share(layers::Dot::from_config(c)); }},
       {"SimpleRNN", [](const json& c) { return share(layers::SimpleRNN::from_config(c)); }},
       {"LSTM", [](const json& c) { return share(layers::LSTM::from_config(c)); }},
       {"GRU", [](const json& c) { return share(layers::GRU::from_config(c)); }},
