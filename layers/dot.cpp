@@ -32,7 +32,7 @@ std::int64_t product(const Shape& s, std::int64_t begin, std::int64_t end) {
 
 }  // namespace
 
-Dot::Dot(const DotOptions& o) : Layer("Dot", common_options(o)), axes_(o.axes), normalize_(o.normalize) {
+Dot::Dot(const DotOptions& o) : ListLayer("Dot", common_options(o)), axes_(o.axes), normalize_(o.normalize) {
   if (axes_.is_list && axes_.axes.size() != 2)
     throw_invalid_argument("Dot: Invalid format for argument `axes`: it should contain two elements. Received: axes=[{}]",
                            fmt::join(axes_.axes, ", "));
@@ -80,8 +80,8 @@ Shape Dot::compute_output_shape_for(const std::vector<Shape>& shapes) const {
   if (shapes.size() != 2) {
     std::vector<std::string> s;
     for (const auto& x : shapes) s.push_back(shape_str(x));
-    throw_invalid_argument("A `Dot` layer ('{}') should be called on a list of 2 inputs. Received: input_shape=[{}]",
-                           name(), fmt::join(s, ", "));
+    throw_invalid_argument("A `Dot` layer ('{}') should be called on {}. Received: input_shape=[{}]", name(),
+                           expected_list(), fmt::join(s, ", "));
   }
   const auto axes = resolved_axes(shapes[0], shapes[1]);
   std::vector<std::int64_t> out;
@@ -93,32 +93,13 @@ Shape Dot::compute_output_shape_for(const std::vector<Shape>& shapes) const {
   return Shape(out);
 }
 
-Shape Dot::build_for_inputs(const std::vector<Shape>& input_shapes) {
-  Shape out = compute_output_shape_for(input_shapes);
-  ensure_built(input_shapes[0]);
-  return out;
-}
-
-Shape Dot::compute_output_shape(const Shape& input_shape) const {
-  throw_invalid_argument("A `Dot` layer ('{}') should be called on a list of 2 inputs. Received: input_shape={}", name(),
-                         shape_str(input_shape));
-}
-
-Tensor Dot::call(const Tensor& x, bool) {
-  compute_output_shape(x.shape());  // throws
-  return x;
-}
-
 // batch_dot as one batched GEMM: a with its axis last and the axes between flattened, (B, M, n);
 // b with its axis second and the rest flattened, (B, n, N); the product (B, M, N) reshaped.
 Tensor Dot::call_inputs(const std::vector<Tensor>& raw, bool) {
-  std::vector<Shape> shapes;
-  for (const auto& t : raw) shapes.push_back(t.shape());
-  const Shape out = compute_output_shape_for(shapes);
-  ensure_built(shapes[0]);
-  const auto axes = resolved_axes(shapes[0], shapes[1]);
-  Tensor a = raw[0].dtype() == dtype() ? raw[0] : raw[0].to(dtype());
-  Tensor b = raw[1].dtype() == dtype() ? raw[1] : raw[1].to(dtype());
+  const Shape out = build_for_tensors(raw);
+  const auto axes = resolved_axes(raw[0].shape(), raw[1].shape());
+  const std::vector<Tensor> in = in_layer_dtype(raw);
+  Tensor a = in[0], b = in[1];
   if (normalize_) {
     a = l2_normalize(a, axes[0]);
     b = l2_normalize(b, axes[1]);
@@ -130,7 +111,7 @@ Tensor Dot::call_inputs(const std::vector<Tensor>& raw, bool) {
   for (std::int64_t d = 1; d < b.ndim(); ++d)
     if (d != axes[1]) b_order.push_back(d);
   const Tensor ap = permute(a, a_order), bp = permute(b, b_order);
-  const std::int64_t batch = shapes[0][0], n = shapes[0][axes[0]];
+  const std::int64_t batch = a.shape()[0], n = a.shape()[axes[0]];
   const std::int64_t m = product(ap.shape(), 1, ap.ndim() - 1), cols = product(bp.shape(), 2, bp.ndim());
   return reshape(matmul(reshape(ap, {batch, m, n}), reshape(bp, {batch, n, cols})), out);
 }

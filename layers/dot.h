@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "minidl/layers/axis_arg.h"
-#include "minidl/layers/layer.h"
+#include "minidl/layers/list_layer.h"
 
 namespace minidl::layers {
 
@@ -19,21 +19,18 @@ struct DotOptions {
   MINIDL_LAYER_COMMON_OPTIONS;
 };
 
-class Dot : public Layer {
+class Dot : public ListLayer {
  public:
   MINIDL_SHAREABLE_LAYER(Dot)
   explicit Dot(const DotOptions& options = {});
   static Dot from_config(const nlohmann::json& config);
   std::optional<std::size_t> expected_input_count() const override { return std::size_t{2}; }
   Tensor call_inputs(const std::vector<Tensor>& inputs, bool training) override;
-  Shape build_for_inputs(const std::vector<Shape>& input_shapes) override;
   Shape compute_output_shape_for(const std::vector<Shape>& input_shapes) const override;
-  // Dot needs a list of two inputs: the one-tensor forms throw.
-  Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;
 
  protected:
-  Tensor call(const Tensor& x, bool training) override;
+  std::string expected_list() const override { return "a list of 2 inputs"; }
 
  private:
   // The two axes, non-negative, for inputs of these shapes (validated).

@@ -61,12 +61,6 @@ Tensor fold(const std::vector<Tensor>& inputs, Op op) {
   return y;
 }
 
-std::vector<Tensor> in_dtype(const std::vector<Tensor>& inputs, DType dtype) {
-  std::vector<Tensor> out;
-  for (const auto& t : inputs) out.push_back(t.dtype() == dtype ? t : t.to(dtype));
-  return out;
-}
-
 }  // namespace
 
 void Merge::check_count(std::size_t count, const std::vector<Shape>&) const { require_list(*this, count); }
@@ -86,33 +80,13 @@ Shape Merge::compute_output_shape_for(const std::vector<Shape>& input_shapes) co
   return Shape(d);
 }
 
-Shape Merge::build_for_inputs(const std::vector<Shape>& input_shapes) {
-  Shape out = compute_output_shape_for(input_shapes);
-  ensure_built(input_shapes[0]);  // no weights: marks the layer built
-  return out;
-}
-
-Shape Merge::compute_output_shape(const Shape& input_shape) const {
-  throw_invalid_argument("A merge layer ('{}', {}) should be called on a list of inputs. Received: input_shape={} (not a "
-                         "list of shapes)",
-                         name(), class_name(), shape_str(input_shape));
-}
-
-Tensor Merge::call(const Tensor& x, bool) {
-  compute_output_shape(x.shape());  // throws: a merge takes a list
-  return x;
-}
-
 Tensor Merge::call_inputs(const std::vector<Tensor>& raw, bool) {
-  std::vector<Shape> shapes;
-  for (const auto& t : raw) shapes.push_back(t.shape());
-  compute_output_shape_for(shapes);  // validates
-  ensure_built(shapes[0]);
+  build_for_tensors(raw);
   // Inputs of lower rank get axes right after the batch axis (Keras's expand_dims(x, 1)).
   std::int64_t rank = 0;
   for (const auto& t : raw) rank = std::max(rank, t.ndim());
   std::vector<Tensor> inputs;
-  for (const auto& t : in_dtype(raw, dtype())) {
+  for (const auto& t : in_layer_dtype(raw)) {
     Tensor x = t;
     while (x.ndim() < rank) x = x.unsqueeze(1);
     inputs.push_back(x);
@@ -150,7 +124,7 @@ Tensor Minimum::merge(const std::vector<Tensor>& inputs) const {
 
 // ---- Concatenate ----
 
-Concatenate::Concatenate(const ConcatenateOptions& o) : Layer("Concatenate", common_options(o)), axis_(o.axis) {}
+Concatenate::Concatenate(const ConcatenateOptions& o) : ListLayer("Concatenate", common_options(o)), axis_(o.axis) {}
 
 Shape Concatenate::compute_output_shape_for(const std::vector<Shape>& shapes) const {
   if (shapes.empty())
@@ -181,28 +155,9 @@ Shape Concatenate::compute_output_shape_for(const std::vector<Shape>& shapes) co
   return Shape(out);
 }
 
-Shape Concatenate::build_for_inputs(const std::vector<Shape>& input_shapes) {
-  Shape out = compute_output_shape_for(input_shapes);
-  ensure_built(input_shapes[0]);
-  return out;
-}
-
-Shape Concatenate::compute_output_shape(const Shape& input_shape) const {
-  throw_invalid_argument("A `Concatenate` layer ('{}') should be called on a list of inputs. Received: input_shape={}",
-                         name(), shape_str(input_shape));
-}
-
-Tensor Concatenate::call(const Tensor& x, bool) {
-  compute_output_shape(x.shape());  // throws
-  return x;
-}
-
 Tensor Concatenate::call_inputs(const std::vector<Tensor>& raw, bool) {
-  std::vector<Shape> shapes;
-  for (const auto& t : raw) shapes.push_back(t.shape());
-  compute_output_shape_for(shapes);
-  ensure_built(shapes[0]);
-  return concat(in_dtype(raw, dtype()), axis_);
+  build_for_tensors(raw);
+  return concat(in_layer_dtype(raw), axis_);
 }
 
 nlohmann::json Concatenate::get_config() const {

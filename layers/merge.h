@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "minidl/layers/layer.h"
+#include "minidl/layers/list_layer.h"
 
 namespace minidl::layers {
 
@@ -13,14 +13,10 @@ struct MergeOptions {
   MINIDL_LAYER_COMMON_OPTIONS;
 };
 
-class Merge : public Layer {
+class Merge : public ListLayer {
  public:
   Tensor call_inputs(const std::vector<Tensor>& inputs, bool training) override;
-  Shape build_for_inputs(const std::vector<Shape>& input_shapes) override;
   Shape compute_output_shape_for(const std::vector<Shape>& input_shapes) const override;
-  // A merge needs a list of inputs: the one-tensor forms throw.
-  Shape compute_output_shape(const Shape& input_shape) const override;
-  std::optional<std::size_t> expected_input_count() const override { return std::nullopt; }
   // Keras's masks on merge inputs (merge_masking.cpp): the output's mask is the OR of the inputs'
   // when every input has one, none otherwise; Multiply, Maximum and Minimum also let masked
   // positions leave the others' values alone, as Keras.
@@ -28,12 +24,11 @@ class Merge : public Layer {
                                 bool training) override;
 
  protected:
-  Merge(std::string class_name, const CommonOptions& common) : Layer(std::move(class_name), common) {}
+  Merge(std::string class_name, const CommonOptions& common) : ListLayer(std::move(class_name), common) {}
   // The merge with the inputs' masks (each expanded to its input's rank, undefined where none).
   virtual Tensor merge_masked(const std::vector<Tensor>& inputs, const std::vector<Tensor>&) const {
     return merge(inputs);
   }
-  Tensor call(const Tensor& x, bool training) override;
   // The elementwise fold over inputs of equal rank.
   virtual Tensor merge(const std::vector<Tensor>& inputs) const = 0;
   // Checks the number of inputs (Subtract takes exactly two).
@@ -103,23 +98,17 @@ struct ConcatenateOptions {
   MINIDL_LAYER_COMMON_OPTIONS;
 };
 
-class Concatenate : public Layer {
+class Concatenate : public ListLayer {
  public:
   MINIDL_SHAREABLE_LAYER(Concatenate)
   explicit Concatenate(const ConcatenateOptions& options = {});
-  std::optional<std::size_t> expected_input_count() const override { return std::nullopt; }
   Tensor call_inputs(const std::vector<Tensor>& inputs, bool training) override;
   // Keras's Concatenate.compute_mask: each input's mask broadcast to its shape (all ones for an
   // unmasked input), concatenated on `axis`, then any() over the last axis.
   Masked call_inputs_with_masks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
                                 bool training) override;
-  Shape build_for_inputs(const std::vector<Shape>& input_shapes) override;
   Shape compute_output_shape_for(const std::vector<Shape>& input_shapes) const override;
-  Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;
-
- protected:
-  Tensor call(const Tensor& x, bool training) override;
 
  private:
   std::int64_t axis_;

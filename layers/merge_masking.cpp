@@ -33,12 +33,6 @@ bool all_defined(const std::vector<Tensor>& masks) {
   return std::all_of(masks.begin(), masks.end(), [](const Tensor& m) { return m.defined(); });
 }
 
-std::vector<Tensor> in_layer_dtype(const std::vector<Tensor>& inputs, DType dtype) {
-  std::vector<Tensor> out;
-  for (const auto& t : inputs) out.push_back(t.dtype() == dtype ? t : t.to(dtype));
-  return out;
-}
-
 // Keras's _apply_merge_op_and_or_mask (Maximum, Minimum): a masked input takes the running result's
 // value, a masked running result takes the input's, so masked positions do not compete.
 template <class Op>
@@ -57,20 +51,17 @@ Tensor merge_or_mask(const std::vector<Tensor>& inputs, const std::vector<Tensor
 }  // namespace
 
 Masked Merge::call_inputs_with_masks(const std::vector<Tensor>& raw, const std::vector<Tensor>& masks, bool training) {
-  const std::vector<Tensor> inputs = in_layer_dtype(raw, dtype());
+  const std::vector<Tensor> inputs = in_layer_dtype(raw);
   const std::vector<Tensor> m = input_masks(*this, inputs, masks);
   if (m.empty()) return {call_inputs(raw, training), Tensor()};
-  std::vector<Shape> shapes;
   for (const auto& t : inputs) {
-    shapes.push_back(t.shape());
     // Keras reshapes inputs of lower rank into new tensors, which carry no mask: not supported here.
     if (t.ndim() != inputs[0].ndim())
       throw_invalid_argument("layer '{}' ({}): masked inputs of different ranks are not supported by minidl, received "
                              "shapes {} and {}",
                              name(), class_name(), shape_str(inputs[0].shape()), shape_str(t.shape()));
   }
-  compute_output_shape_for(shapes);  // validates
-  ensure_built(shapes[0]);
+  build_for_tensors(inputs);
   Tensor out_mask;
   if (all_defined(m)) {  // the OR of the masks as given (not expanded)
     out_mask = as_mask(masks[0], inputs[0], *this);
@@ -102,7 +93,7 @@ Tensor Minimum::merge_masked(const std::vector<Tensor>& inputs, const std::vecto
 
 Masked Concatenate::call_inputs_with_masks(const std::vector<Tensor>& raw, const std::vector<Tensor>& masks,
                                            bool training) {
-  const std::vector<Tensor> inputs = in_layer_dtype(raw, dtype());
+  const std::vector<Tensor> inputs = in_layer_dtype(raw);
   const std::vector<Tensor> m = input_masks(*this, inputs, masks);
   Tensor value = call_inputs(raw, training);
   if (m.empty()) return {value, Tensor()};

@@ -15,9 +15,7 @@ std::shared_ptr<layers::Layer> dot_from(const json& config) {
   return optim::layer_from_config({{"class_name", "Dot"}, {"config", config}});
 }
 
-Tensor fixture_tensor(const json& values, const Shape& shape) {
-  return Tensor::from_vector(values.get<std::vector<double>>(), shape).to(DType::Float32);
-}
+using test::fixture_tensor;
 
 }  // namespace
 

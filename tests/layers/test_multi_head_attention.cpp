@@ -52,9 +52,7 @@ Tensor mask_tensor(const json& m, DType dtype = DType::Float32) {
 
 double max_abs(const Tensor& x) { return max(abs(x)).item(); }
 
-Tensor fixture_tensor(const json& values, const Shape& shape) {
-  return Tensor::from_vector(values.get<std::vector<double>>(), shape).to(DType::Float32);
-}
+using test::fixture_tensor;
 
 struct Case {
   std::shared_ptr<MultiHeadAttention> layer;

@@ -61,9 +61,7 @@ json without_null_axes(json config) {
   return config;
 }
 
-Tensor fixture_tensor(const json& values, const Shape& shape) {
-  return Tensor::from_vector(values.get<std::vector<double>>(), shape).to(DType::Float32);
-}
+using test::fixture_tensor;
 
 // Builds `layer` for the case, sets its weights, and checks output and states against Keras's.
 void check_against_keras(RNNBase& layer, const json& c) {

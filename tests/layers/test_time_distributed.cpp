@@ -65,9 +65,7 @@ void set_case_weights(Layer& model, const json& c) {
   model.set_weights(values);
 }
 
-Tensor fixture_tensor(const json& values, const Shape& shape) {
-  return Tensor::from_vector(values.get<std::vector<double>>(), shape).to(DType::Float32);
-}
+using test::fixture_tensor;
 
 }  // namespace
 

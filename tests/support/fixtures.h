@@ -16,6 +16,10 @@ nlohmann::json load_fixture(const std::string& name);
 Shape shape_from_json(const nlohmann::json& j);
 // {"shape": [...], "data": [...]} -> tensor of `dtype`.
 Tensor tensor_from_json(const nlohmann::json& j, DType dtype = DType::Float64);
+// A fixture's flat values (Keras's float32 outputs and gradients) as a float32 tensor of `shape`.
+inline Tensor fixture_tensor(const nlohmann::json& values, const Shape& shape) {
+  return Tensor::from_vector(values.get<std::vector<double>>(), shape).to(DType::Float32);
+}
 
 struct Closeness {
   bool ok = true;

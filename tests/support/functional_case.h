@@ -10,11 +10,6 @@
 
 namespace minidl::test {
 
-// Keras's flat values as a float32 tensor of `shape`.
-inline Tensor fixture_tensor(const nlohmann::json& values, const Shape& shape) {
-  return Tensor::from_vector(values.get<std::vector<double>>(), shape).to(DType::Float32);
-}
-
 // A Functional rebuilt by minidl's loader from Keras's model JSON ({"class_name": "Functional", "config": ...}).
 inline std::shared_ptr<layers::Functional> functional_from_json(const nlohmann::json& model_json) {
   auto model = std::dynamic_pointer_cast<layers::Functional>(optim::layer_from_config(model_json));
